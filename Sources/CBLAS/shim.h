@@ -1,0 +1,2 @@
+// CBLAS from Debian's libopenblas-dev (pthread variant). pkg-config "openblas" adds its include path.
+#include <cblas.h>

@@ -1,0 +1,2 @@
+import FluxCore
+import FaissBridge
