@@ -1,9 +1,10 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// The kernels need AVX2 + FMA: at the default x86-64 target, SIMD `addingProduct`
-// lowers to a libm `fmaf` call per lane (see ../shared/spec/BUILD_NOTES.md §6).
-let simdFlags: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+// Elementwise kernels are C with AVX2/FMA intrinsics (CFluxKernels): Swift's generic SIMD
+// methods (clamped, pointwiseMax, replacing(with:where:)) compile to per-lane scalar code.
+// They are optimised in debug builds too, so the test suite runs them at speed.
+let kernelCFlags: [CSetting] = [.unsafeFlags(["-O3"])]
 
 let package = Package(
     name: "fluxsearch",
@@ -27,18 +28,18 @@ let package = Package(
                                  .linkedLibrary("openblas"), .linkedLibrary("m")]),
 
         // Numeric core: tensors, kernels, weight files.
-        .target(name: "FluxCore", dependencies: ["CBLAS"], swiftSettings: simdFlags),
+        .target(name: "CFluxKernels", cSettings: kernelCFlags),
+        .target(name: "FluxCore", dependencies: ["CBLAS", "CFluxKernels"]),
         // Vector index (FAISS) and, later, the SQLite store.
-        .target(name: "FluxStore", dependencies: ["FluxCore", "FaissBridge"], swiftSettings: simdFlags),
+        .target(name: "FluxStore", dependencies: ["FluxCore", "FaissBridge"]),
         // The thin CLI.
         .executableTarget(name: "fluxsearch",
                           dependencies: ["FluxCore", "FluxStore",
-                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
-                          swiftSettings: simdFlags),
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
-        .testTarget(name: "FluxCoreTests", dependencies: ["FluxCore"], exclude: ["Fixtures"], swiftSettings: simdFlags),
-        .testTarget(name: "FluxStoreTests", dependencies: ["FluxStore"], swiftSettings: simdFlags),
-        .testTarget(name: "fluxsearchTests", dependencies: ["fluxsearch"], swiftSettings: simdFlags),
+        .testTarget(name: "FluxCoreTests", dependencies: ["FluxCore"], exclude: ["Fixtures"]),
+        .testTarget(name: "FluxStoreTests", dependencies: ["FluxStore"]),
+        .testTarget(name: "fluxsearchTests", dependencies: ["fluxsearch"]),
     ],
     swiftLanguageModes: [.v5],
     cxxLanguageStandard: .cxx17
