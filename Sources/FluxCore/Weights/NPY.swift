@@ -85,7 +85,15 @@ public enum NPY {
             throw WeightFileError.invalidHeader(path: path, reason: "no 'shape' key")
         }
         let shape = try parseShape(shapeText, path: path)
-        let count = shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).partialValue }
+        // Overflow-checked element count. The non-zero dimensions must multiply without
+        // overflow even when a zero makes the count 0: `Tensor` multiplies in any order.
+        var count = 1, countOverflow = false
+        for d in shape where d != 0 {
+            let (p, o) = count.multipliedReportingOverflow(by: d)
+            count = p
+            countOverflow = countOverflow || o
+        }
+        if shape.contains(0) { count = 0 }
         let elementSize: Int
         switch descr {
         case "<f4", "|f4": elementSize = 4
@@ -95,7 +103,8 @@ public enum NPY {
         }
         let start = headerStart + headerLen
         let available = data.count - start
-        let (needed, overflow) = count.multipliedReportingOverflow(by: elementSize)
+        var (needed, overflow) = count.multipliedReportingOverflow(by: elementSize)
+        overflow = overflow || countOverflow
         guard !overflow, needed == available else {
             if !overflow && needed > available {
                 throw WeightFileError.truncated(path: path, what: "shape \(shape) × \(descr)", needed: needed, available: available)

@@ -1,0 +1,31 @@
+# fluxsearch — the README's two commands are `make demo` and `make test`.
+SWIFT ?= swift
+BIN := .build/release/fluxsearch
+
+.PHONY: demo test setup build bench fixtures clean
+
+## demo: install what is missing, build in release, run the main job.
+demo: setup build
+	$(BIN) --version
+	$(BIN) bench kernels
+
+## test: install what is missing, then build and run every test.
+test: setup
+	$(SWIFT) test
+
+setup:
+	@Tools/setup
+
+build:
+	$(SWIFT) build -c release --product fluxsearch
+
+bench: build
+	$(BIN) bench kernels
+
+## fixtures: regenerate the committed NumPy fixtures (needs numpy; not part of CI).
+fixtures:
+	python3 Tools/fixtures/make_core_fixtures.py
+	python3 Tools/fixtures/make_interp_fixtures.py
+
+clean:
+	rm -rf .build
