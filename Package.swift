@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "fluxsearch", targets: ["fluxsearch"]),
         .library(name: "FluxCore", targets: ["FluxCore"]),
+        .library(name: "FluxModels", targets: ["FluxModels"]),
         .library(name: "FluxStore", targets: ["FluxStore"]),
     ],
     dependencies: [
@@ -30,6 +31,8 @@ let package = Package(
         // Numeric core: tensors, kernels, weight files.
         .target(name: "CFluxKernels", cSettings: kernelCFlags),
         .target(name: "FluxCore", dependencies: ["CBLAS", "CFluxKernels"]),
+        // Model towers: FluxViT / InternVideo2 vision, MobileCLIP text, tokenizer, loading.
+        .target(name: "FluxModels", dependencies: ["FluxCore"]),
         // Vector index (FAISS) and, later, the SQLite store.
         .target(name: "FluxStore", dependencies: ["FluxCore", "FaissBridge"]),
         // The thin CLI.
@@ -38,6 +41,7 @@ let package = Package(
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "FluxCoreTests", dependencies: ["FluxCore"], exclude: ["Fixtures"]),
+        .testTarget(name: "FluxModelsTests", dependencies: ["FluxModels"], exclude: ["Fixtures"]),
         .testTarget(name: "FluxStoreTests", dependencies: ["FluxStore"]),
         .testTarget(name: "fluxsearchTests", dependencies: ["fluxsearch"]),
     ],

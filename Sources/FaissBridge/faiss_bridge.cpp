@@ -1,1 +1,296 @@
+// faiss_bridge.cpp — implementation of faiss_bridge.h over FAISS 1.7.3 (C++17).
+//
+// Every entry point runs its body inside `guarded(...)`, which catches faiss::FaissException,
+// std::exception and everything else, stores the message in a thread_local string and returns -1.
+// A C++ exception that reached Swift would abort the process.
+
 #include "faiss_bridge.h"
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include <unistd.h>
+
+#include <faiss/AutoTune.h>
+#include <faiss/IVFlib.h>
+#include <faiss/Index.h>
+#include <faiss/IndexFlat.h>
+#include <faiss/IndexIDMap.h>
+#include <faiss/IndexIVF.h>
+#include <faiss/impl/FaissException.h>
+#include <faiss/impl/IDSelector.h>
+#include <faiss/index_factory.h>
+#include <faiss/index_io.h>
+#include <faiss/utils/distances.h>
+
+// Swift's clang ships no omp.h and does not search GCC's include directory (BUILD_NOTES §1),
+// so declare the two libgomp entry points we need.
+extern "C" int omp_get_max_threads(void);
+extern "C" void omp_set_num_threads(int);
+
+struct fb_index {
+    std::unique_ptr<faiss::Index> index;
+};
+
+namespace {
+
+using idx_t = faiss::Index::idx_t; // 1.7.3 spelling; int64_t
+
+thread_local std::string g_last_error;
+
+// libgomp keeps omp_set_num_threads per thread (a thread that never called it reads the global
+// default), so a setting made on the main thread does not reach FAISS calls made from other
+// threads (Swift concurrency, Dispatch). The bridge therefore remembers the requested count and
+// re-applies it lazily on each thread before any OpenMP work. 0 = never set (libgomp default).
+std::atomic<int> g_omp_threads{0};
+thread_local int t_omp_applied = 0;
+
+void apply_thread_policy() {
+    const int wanted = g_omp_threads.load(std::memory_order_relaxed);
+    if (wanted > 0 && wanted != t_omp_applied) {
+        omp_set_num_threads(wanted);
+        t_omp_applied = wanted;
+    }
+}
+
+int fail(const std::string& message) noexcept {
+    try {
+        g_last_error = message;
+    } catch (...) { // out of memory while copying the message: keep what fits
+        g_last_error.clear();
+    }
+    return -1;
+}
+
+// The bridge's own argument/state/IO checks; reported without a prefix.
+struct BadArgument : std::exception {
+    std::string message;
+    explicit BadArgument(std::string m) : message(std::move(m)) {}
+    const char* what() const noexcept override { return message.c_str(); }
+};
+
+template <typename F>
+int guarded(F&& body) noexcept {
+    try {
+        body();
+        return 0;
+    } catch (const BadArgument& e) {
+        return fail(e.message);
+    } catch (const faiss::FaissException& e) {
+        return fail(e.what());
+    } catch (const std::exception& e) {
+        try {
+            return fail(std::string("C++ exception: ") + e.what());
+        } catch (...) {
+            return fail("C++ exception");
+        }
+    } catch (...) {
+        return fail("unknown C++ exception");
+    }
+}
+
+void require(bool ok, const char* message) {
+    if (!ok) throw BadArgument(message);
+}
+
+void check_handle(const fb_index* ix) {
+    require(ix != nullptr && ix->index != nullptr, "invalid argument: NULL index handle");
+}
+
+void check_vectors(int64_t n, const float* x) {
+    require(n >= 0, "invalid argument: negative vector count");
+    require(n == 0 || x != nullptr, "invalid argument: NULL vector pointer");
+}
+
+faiss::MetricType to_metric(fb_metric m) {
+    switch (m) {
+    case FB_METRIC_INNER_PRODUCT: return faiss::METRIC_INNER_PRODUCT;
+    case FB_METRIC_L2: return faiss::METRIC_L2;
+    }
+    throw BadArgument("invalid argument: unknown metric " + std::to_string(static_cast<int>(m)));
+}
+
+// RAII FILE* so a throwing faiss::write_index still closes the file.
+struct File {
+    FILE* f = nullptr;
+    ~File() {
+        if (f) std::fclose(f);
+    }
+};
+
+std::string errno_text(const char* what, const char* path) {
+    return std::string(what) + " " + path + ": " + std::strerror(errno);
+}
+
+} // namespace
+
+extern "C" {
+
+const char* fb_last_error(void) {
+    return g_last_error.c_str();
+}
+
+int fb_new_flat_ip(int64_t d, fb_index** out) {
+    if (out) *out = nullptr;
+    return guarded([&] {
+        require(out != nullptr, "invalid argument: NULL out pointer");
+        require(d >= 1, "invalid argument: dimension must be >= 1");
+        auto flat = std::make_unique<faiss::IndexFlatIP>(d);
+        auto map = std::make_unique<faiss::IndexIDMap2>(flat.get());
+        flat.release();
+        map->own_fields = true;
+        *out = new fb_index{std::move(map)};
+    });
+}
+
+int fb_new_factory(int64_t d, const char* description, fb_metric metric, fb_index** out) {
+    if (out) *out = nullptr;
+    return guarded([&] {
+        require(out != nullptr, "invalid argument: NULL out pointer");
+        require(description != nullptr, "invalid argument: NULL factory description");
+        require(d >= 1 && d <= INT32_MAX, "invalid argument: dimension must be in 1...2^31-1");
+        std::unique_ptr<faiss::Index> base(
+                faiss::index_factory(static_cast<int>(d), description, to_metric(metric)));
+        const bool has_ids = dynamic_cast<faiss::IndexIDMap*>(base.get()) != nullptr ||
+                faiss::ivflib::try_extract_index_ivf(base.get()) != nullptr;
+        if (has_ids) {
+            *out = new fb_index{std::move(base)};
+        } else {
+            auto map = std::make_unique<faiss::IndexIDMap2>(base.get());
+            base.release();
+            map->own_fields = true;
+            *out = new fb_index{std::move(map)};
+        }
+    });
+}
+
+int fb_read_index(const char* path, fb_index** out) {
+    if (out) *out = nullptr;
+    return guarded([&] {
+        require(out != nullptr, "invalid argument: NULL out pointer");
+        require(path != nullptr, "invalid argument: NULL path");
+        std::unique_ptr<faiss::Index> ix(faiss::read_index(path));
+        *out = new fb_index{std::move(ix)};
+    });
+}
+
+void fb_free(fb_index* index) {
+    try {
+        delete index;
+    } catch (...) {
+        // Destructors do not throw in FAISS; never let anything escape regardless.
+    }
+}
+
+int fb_train(fb_index* index, int64_t n, const float* x) {
+    return guarded([&] {
+        check_handle(index);
+        check_vectors(n, x);
+        apply_thread_policy();
+        index->index->train(n, x);
+    });
+}
+
+int fb_add_with_ids(fb_index* index, int64_t n, const float* x, const int64_t* ids) {
+    return guarded([&] {
+        check_handle(index);
+        check_vectors(n, x);
+        require(n == 0 || ids != nullptr, "invalid argument: NULL ids pointer");
+        apply_thread_policy();
+        index->index->add_with_ids(n, x, reinterpret_cast<const idx_t*>(ids));
+    });
+}
+
+int fb_remove_ids(fb_index* index, int64_t n, const int64_t* ids, int64_t* removed) {
+    if (removed) *removed = 0;
+    return guarded([&] {
+        check_handle(index);
+        require(n >= 0, "invalid argument: negative id count");
+        require(n == 0 || ids != nullptr, "invalid argument: NULL ids pointer");
+        faiss::IDSelectorBatch selector(n, reinterpret_cast<const idx_t*>(ids));
+        const size_t count = index->index->remove_ids(selector);
+        if (removed) *removed = static_cast<int64_t>(count);
+    });
+}
+
+int fb_set_param(fb_index* index, const char* name, double value) {
+    return guarded([&] {
+        check_handle(index);
+        require(name != nullptr, "invalid argument: NULL parameter name");
+        faiss::ParameterSpace().set_index_parameter(index->index.get(), name, value);
+    });
+}
+
+int fb_search(const fb_index* index, int64_t n, const float* x, int64_t k, float* distances,
+              int64_t* labels) {
+    return guarded([&] {
+        check_handle(index);
+        check_vectors(n, x);
+        require(k >= 1, "invalid argument: k must be >= 1");
+        require(n == 0 || (distances != nullptr && labels != nullptr),
+                "invalid argument: NULL output pointer");
+        // FAISS 1.7.3's IndexIVF::search silently returns nothing when untrained (later
+        // versions throw); report it instead.
+        require(index->index->is_trained,
+                "invalid state: search on an index that is not trained ('is_trained' failed)");
+        apply_thread_policy();
+        index->index->search(n, x, k, distances, reinterpret_cast<idx_t*>(labels));
+    });
+}
+
+int fb_write_index(const fb_index* index, const char* path) {
+    return guarded([&] {
+        check_handle(index);
+        require(path != nullptr, "invalid argument: NULL path");
+        File file;
+        file.f = std::fopen(path, "wb");
+        if (!file.f) throw BadArgument(errno_text("could not open", path) + " for writing");
+        faiss::write_index(index->index.get(), file.f);
+        if (std::fflush(file.f) != 0) throw BadArgument(errno_text("could not flush", path));
+        if (::fsync(::fileno(file.f)) != 0) throw BadArgument(errno_text("could not fsync", path));
+        FILE* f = file.f;
+        file.f = nullptr;
+        if (std::fclose(f) != 0) throw BadArgument(errno_text("could not close", path));
+    });
+}
+
+int64_t fb_ntotal(const fb_index* index) {
+    return (index && index->index) ? static_cast<int64_t>(index->index->ntotal) : -1;
+}
+
+int64_t fb_dimension(const fb_index* index) {
+    return (index && index->index) ? static_cast<int64_t>(index->index->d) : -1;
+}
+
+int fb_is_trained(const fb_index* index) {
+    return (index && index->index) ? (index->index->is_trained ? 1 : 0) : -1;
+}
+
+int fb_metric_type(const fb_index* index) {
+    return (index && index->index) ? static_cast<int>(index->index->metric_type) : -1;
+}
+
+void fb_omp_set_num_threads(int n) {
+    if (n < 1) n = 1;
+    g_omp_threads.store(n, std::memory_order_relaxed);
+    apply_thread_policy();
+}
+
+int fb_omp_get_max_threads(void) {
+    apply_thread_policy();
+    return omp_get_max_threads();
+}
+
+void fb_set_blas_threshold(int n) {
+    faiss::distance_compute_blas_threshold = n;
+}
+
+int fb_get_blas_threshold(void) {
+    return faiss::distance_compute_blas_threshold;
+}
+
+} // extern "C"

@@ -1,10 +1,22 @@
 import ArgumentParser
 import FluxCore
 
+/// The `fluxsearch` command: each subcommand lives in Commands/ and calls library code.
 @main
 struct FluxSearch: ParsableCommand {
+    static let version = "0.1.0"
+
     static let configuration = CommandConfiguration(
         commandName: "fluxsearch",
         abstract: "Search your video library by typing a sentence.",
-        version: "0.1.0")
+        discussion: """
+        fluxsearch encodes videos with a FluxViT-CLIP vision tower under a token budget, \
+        stores one vector per clip in FAISS with metadata in SQLite, and answers text \
+        queries with a MobileCLIP-style text tower and dual-softmax reranking.
+
+        Threads: OpenBLAS uses 1 thread and FAISS's OpenMP 1 thread unless --threads N \
+        or FLUXSEARCH_THREADS=N says otherwise (see README, "Threads").
+        """,
+        version: version,
+        subcommands: [BenchCommand.self])
 }
