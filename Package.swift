@@ -23,6 +23,7 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CFFmpeg", pkgConfig: "libavformat",
                        providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Our own plain-C API over Debian's static libfaiss (which has no C API compiled in).
         .target(name: "FaissBridge",
                 linkerSettings: [.linkedLibrary("faiss"), .linkedLibrary("gomp"),
@@ -32,7 +33,7 @@ let package = Package(
         .target(name: "CFluxKernels", cSettings: kernelCFlags),
         .target(name: "FluxCore", dependencies: ["CBLAS", "CFluxKernels"]),
         // Model towers: FluxViT / InternVideo2 vision, MobileCLIP text, tokenizer, loading.
-        .target(name: "FluxModels", dependencies: ["FluxCore"]),
+        .target(name: "FluxModels", dependencies: ["FluxCore", "CZlib"]),
         // Vector index (FAISS) and, later, the SQLite store.
         .target(name: "FluxStore", dependencies: ["FluxCore", "FaissBridge"]),
         // The thin CLI.
