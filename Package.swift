@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "FluxStore", dependencies: ["FluxCore", "FaissBridge"]),
         // The thin CLI.
         .executableTarget(name: "fluxsearch",
-                          dependencies: ["FluxCore", "FluxStore",
+                          dependencies: ["FluxCore", "FluxModels", "FluxStore",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "FluxCoreTests", dependencies: ["FluxCore"], exclude: ["Fixtures"]),

@@ -35,9 +35,14 @@ public struct KernelBenchmark {
 
     public init() {}
 
+    /// Measures only the square sgemm used as the peak reference.
+    public func measurePeak() -> Result {
+        measureGEMM(name: "peak sgemm \(peakSize)x\(peakSize)x\(peakSize)", m: peakSize, k: peakSize, n: peakSize)
+    }
+
     /// Runs every kernel; `progress` receives each result as it finishes.
     public func run(progress: (Result) -> Void = { _ in }) -> Report {
-        let peak = measureGEMM(name: "peak sgemm \(peakSize)x\(peakSize)x\(peakSize)", m: peakSize, k: peakSize, n: peakSize)
+        let peak = measurePeak()
         progress(peak)
         var results: [Result] = []
         for (arch, width, heads) in [("ViT-S", 384, 6), ("ViT-B", 768, 12)] {
@@ -79,7 +84,8 @@ public struct KernelBenchmark {
         return Result(name: name, flops: flops, timing: TimingSummary(samples))
     }
 
-    static func random(_ shape: [Int], seed: UInt64) -> Tensor {
+    /// A tensor of deterministic pseudo-random values in [−1, 1].
+    public static func random(_ shape: [Int], seed: UInt64) -> Tensor {
         let t = Tensor(zeros: shape)
         var s = seed &* 0x9E37_79B9_7F4A_7C15
         for i in 0..<t.count {

@@ -20,6 +20,16 @@ public enum Timing {
         }
     }
 
+    /// Like ``measure(repetitions:_:)`` for a throwing body.
+    public static func measureThrowing(repetitions: Int, _ body: () throws -> Void) throws -> [Double] {
+        try body()
+        return try (0..<max(1, repetitions)).map { _ in
+            let t0 = now()
+            try body()
+            return now() - t0
+        }
+    }
+
     /// Peak resident set size of this process so far, in bytes (getrusage ru_maxrss).
     public static var peakResidentBytes: Int {
         var usage = rusage()

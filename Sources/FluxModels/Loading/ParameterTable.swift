@@ -29,6 +29,8 @@ public struct ParameterTable {
     struct Entry {
         let key: String
         let rule: ShapeRule
+        /// The shape a freshly initialised model uses (random weights for benchmarks).
+        let defaultShape: [Int]
     }
 
     private(set) var entries: [Entry] = []
@@ -38,17 +40,21 @@ public struct ParameterTable {
 
     /// Declares a required tensor of an exact shape.
     public mutating func declare(_ key: String, _ shape: [Int]) {
-        declare(key, rule: .exact(shape))
+        declare(key, rule: .exact(shape), defaultShape: shape)
     }
 
-    /// Declares a required tensor with a custom shape rule.
-    public mutating func declare(_ key: String, rule: ShapeRule) {
+    /// Declares a required tensor with a custom shape rule; `defaultShape` must satisfy it.
+    public mutating func declare(_ key: String, rule: ShapeRule, defaultShape: [Int]) {
         precondition(!seen.contains(key), "parameter '\(key)' declared twice")
+        precondition(rule.accepts(defaultShape), "default shape of '\(key)' violates its rule")
         seen.insert(key)
-        entries.append(Entry(key: key, rule: rule))
+        entries.append(Entry(key: key, rule: rule, defaultShape: defaultShape))
     }
 
     public var keys: [String] { entries.map(\.key) }
+
+    /// Every declared key with its default shape, in declaration order.
+    public var defaultShapes: [(key: String, shape: [Int])] { entries.map { ($0.key, $0.defaultShape) } }
 }
 
 /// Tensors loaded and verified against a ``ParameterTable``.
