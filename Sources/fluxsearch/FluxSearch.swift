@@ -18,5 +18,5 @@ struct FluxSearch: ParsableCommand {
         or FLUXSEARCH_THREADS=N says otherwise (see README, "Threads").
         """,
         version: version,
-        subcommands: [BenchCommand.self])
+        subcommands: [EmbedCommand.self, BenchCommand.self])
 }

@@ -1,0 +1,37 @@
+import Foundation
+import FluxCore
+
+/// A model on disk: `config.json` (``ModelConfiguration``) and `model.safetensors` with the
+/// official state-dict keys, as written by `Tools/convert_checkpoint.py` or the trainer.
+public struct ModelDirectory {
+    public let url: URL
+    public let configuration: ModelConfiguration
+    /// The memory-mapped weights.
+    public let weights: SafetensorsFile
+
+    public static let configName = "config.json"
+    public static let weightsName = "model.safetensors"
+
+    /// Opens and validates a model directory; tensors are checked when a tower is loaded.
+    public init(_ url: URL) throws {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue else {
+            throw ModelLoadingError.missingFile(path: url.path, hint: "--model takes a directory holding \(Self.configName) and \(Self.weightsName)")
+        }
+        self.url = url
+        configuration = try ModelConfiguration.load(from: url.appendingPathComponent(Self.configName))
+        let weightsURL = url.appendingPathComponent(Self.weightsName)
+        guard FileManager.default.fileExists(atPath: weightsURL.path) else {
+            throw ModelLoadingError.missingFile(path: weightsURL.path, hint: "the model directory has config.json but no weights; convert a checkpoint with Tools/convert_checkpoint.py")
+        }
+        weights = try SafetensorsFile(contentsOf: weightsURL)
+    }
+
+    /// The vision tower with its vision_align head.
+    public func visionTower() throws -> VisionTower {
+        guard let v = configuration.vision else {
+            throw ModelLoadingError.towerNotConfigured(path: url.appendingPathComponent(Self.configName).path, tower: "vision")
+        }
+        return try VisionTower(configuration: v, embedDim: configuration.embedDim, weights: weights)
+    }
+}

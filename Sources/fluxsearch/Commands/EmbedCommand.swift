@@ -1,0 +1,93 @@
+import ArgumentParser
+import Foundation
+import FluxCore
+import FluxModels
+
+/// `fluxsearch embed`: one embedding from a preprocessed tensor (or, later, a video) or a text.
+struct EmbedCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "embed",
+        abstract: "Print the joint-space embedding of a clip tensor or a text.",
+        discussion: """
+        --tensor takes a preprocessed float32 .npy of shape [B, 3, T, H, W] (RGB, mean/std \
+        normalised, H = W a multiple of 14) and prints one L2-normalised embedding per clip. \
+        Researchers use it to compare implementations on identical inputs.
+
+        Examples:
+          fluxsearch embed --model Corpus/models/demo --tensor clip.npy --tokens 1024 --json
+          fluxsearch embed --model DIR --tensor clip.npy --tokens 1024 --debug-selection
+        """)
+
+    @OptionGroup var runtime: RuntimeOptions
+    @OptionGroup var output: OutputOptions
+
+    @Option(help: ArgumentHelp("Model directory (config.json + model.safetensors).", valueName: "dir"),
+            completion: .directory)
+    var model: String
+
+    @Option(help: ArgumentHelp("Preprocessed clips: float32 .npy [B, 3, T, H, W].", valueName: "file.npy"),
+            completion: .file(extensions: ["npy"]))
+    var tensor: String?
+
+    @Option(help: ArgumentHelp("Token budget per clip; more patches than this triggers group-dynamic selection (default: keep all).", valueName: "n"))
+    var tokens: Int?
+
+    @Option(help: ArgumentHelp("Projector index (default: the one trained nearest the token count).", valueName: "j"))
+    var projector: Int?
+
+    @Flag(help: "Also print the kept token indices (t·L + p) of each clip.")
+    var debugSelection = false
+
+    func validate() throws {
+        guard tensor != nil else {
+            throw ValidationError("Give an input: --tensor FILE.npy (video and text input arrive with the ingestion and text towers).")
+        }
+        if let tokens, tokens < 1 { throw ValidationError("--tokens must be at least 1 (got \(tokens)).") }
+    }
+
+    struct ClipResult: Encodable {
+        let embedding: [Float]?
+        let feature: [Float]
+        let kept: [Int]?
+    }
+
+    struct Report: Encodable {
+        let model: String
+        let input: String
+        let shape: [Int]
+        let budget: Int?
+        let projector: Int
+        let tokensPerClip: Int
+        let clips: [ClipResult]
+    }
+
+    func run() throws {
+        runtime.apply()
+        let directory = try ModelDirectory(URL(fileURLWithPath: model))
+        let tower = try directory.visionTower()
+        guard let path = tensor else { return }
+        let array = try NPY.read(URL(fileURLWithPath: path))
+        guard case .float32(let shape, _) = array else {
+            throw ValidationError("\(path): expected a float32 array, got int64")
+        }
+        let out = try tower.encode(array.tensor, budget: tokens, projector: projector)
+        let b = shape[0]
+        let clips = (0..<b).map { i -> ClipResult in
+            let f = out.features.slice(i..<(i + 1)).scalars
+            let e = out.embeddings?.slice(i..<(i + 1)).scalars
+            return ClipResult(embedding: e, feature: f, kept: debugSelection ? out.kept?[i] : nil)
+        }
+        if output.json {
+            try printJSON(Report(model: directory.configuration.name, input: path, shape: shape, budget: tokens,
+                                 projector: out.projector, tokensPerClip: out.tokensPerClip, clips: clips))
+            return
+        }
+        print("model \(directory.configuration.name), input \(shape), budget \(tokens.map(String.init) ?? "all"), projector \(out.projector), \(out.tokensPerClip) tokens per clip")
+        for (i, c) in clips.enumerated() {
+            let v = c.embedding ?? c.feature
+            let head = v.prefix(8).map { String(format: "%+.4f", $0) }.joined(separator: " ")
+            print("clip \(i): [\(head)\(v.count > 8 ? " …" : "")] (\(v.count) dims\(c.embedding == nil ? ", projector feature" : ""))")
+            if let kept = c.kept { print("  kept \(kept.count): \(kept.map(String.init).joined(separator: " "))") }
+        }
+    }
+}
