@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "fluxsearch", targets: ["fluxsearch"]),
         .library(name: "FluxCore", targets: ["FluxCore"]),
         .library(name: "FluxModels", targets: ["FluxModels"]),
+        .library(name: "FluxIngest", targets: ["FluxIngest"]),
         .library(name: "FluxStore", targets: ["FluxStore"]),
     ],
     dependencies: [
@@ -34,15 +35,18 @@ let package = Package(
         .target(name: "FluxCore", dependencies: ["CBLAS", "CFluxKernels"]),
         // Model towers: FluxViT / InternVideo2 vision, MobileCLIP text, tokenizer, loading.
         .target(name: "FluxModels", dependencies: ["FluxCore", "CZlib"]),
+        // Video ingestion: libav decoding, sampling, preprocessing, decode→encode pipeline.
+        .target(name: "FluxIngest", dependencies: ["FluxCore", "FluxModels", "CFFmpeg"]),
         // Vector index (FAISS) and, later, the SQLite store.
         .target(name: "FluxStore", dependencies: ["FluxCore", "FaissBridge"]),
         // The thin CLI.
         .executableTarget(name: "fluxsearch",
-                          dependencies: ["FluxCore", "FluxModels", "FluxStore",
+                          dependencies: ["FluxCore", "FluxModels", "FluxIngest", "FluxStore",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "FluxCoreTests", dependencies: ["FluxCore"], exclude: ["Fixtures"]),
         .testTarget(name: "FluxModelsTests", dependencies: ["FluxModels"], exclude: ["Fixtures"]),
+        .testTarget(name: "FluxIngestTests", dependencies: ["FluxIngest"]),
         .testTarget(name: "FluxStoreTests", dependencies: ["FluxStore"]),
         .testTarget(name: "fluxsearchTests", dependencies: ["fluxsearch"]),
     ],
