@@ -134,7 +134,7 @@ final class InterpolationTests: XCTestCase {
     // MARK: - Fast vs naive, layouts
 
     func testFastMatchesNaiveOnAwkwardShapes() {
-        var rng = InterpTestRNG(seed: 7)
+        var rng = SplitMix64(seed: 7)
         let shapes: [(outer: Int, h: Int, w: Int, inner: Int, oh: Int, ow: Int)] = [
             (1, 1, 1, 1, 1, 1), (3, 2, 9, 1, 5, 1), (1, 13, 3, 5, 2, 17), (2, 18, 18, 7, 16, 16),
             (1, 40, 3, 3, 7, 8), (2, 3, 40, 2, 8, 7), (1, 9, 1, 4, 4, 3)]
@@ -161,7 +161,7 @@ final class InterpolationTests: XCTestCase {
 
     /// Channels-last [H, W, C] must equal planar [C, H, W] resampling, transposed.
     func testChannelsLastEqualsPlanar() {
-        var rng = InterpTestRNG(seed: 11)
+        var rng = SplitMix64(seed: 11)
         let (h, w, c, oh, ow) = (11, 6, 4, 7, 9)
         let hwc = (0..<(h * w * c)).map { _ in rng.uniform() }
         var chw = [Float](repeating: 0, count: h * w * c)
@@ -179,20 +179,4 @@ final class InterpolationTests: XCTestCase {
         let out = Interpolation.resizeBicubic(img, height: 9, width: 5, outHeight: 4, outWidth: 13)
         XCTAssertEqual(out, [UInt8](repeating: 200, count: 4 * 13 * 3))
     }
-}
-
-/// SplitMix64: deterministic test data.
-struct InterpTestRNG {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    mutating func uniform() -> Float { Float(next() >> 40) / Float(1 << 24) }
-    mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }

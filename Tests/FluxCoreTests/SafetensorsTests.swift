@@ -171,7 +171,7 @@ final class SafetensorsTests: XCTestCase {
             if ours.bitPattern != swift.bitPattern { wrong.append("half \(bits) → \(ours), expected \(swift)") }
             if HalfConversion.half(from: ours) != bits { wrong.append("round trip of half \(bits)") }
         }
-        var rng = FuzzRNG(seed: 7)
+        var rng = SplitMix64(seed: 7)
         // Edges (overflow, ties at the subnormal and overflow thresholds), then random bit
         // patterns, which cover every exponent.
         let edges: [Float] = [.greatestFiniteMagnitude, -.greatestFiniteMagnitude, .leastNonzeroMagnitude,
@@ -419,7 +419,7 @@ final class SafetensorsTests: XCTestCase {
         }
 
         for length in 0...valid.count { try attempt(Array(valid.prefix(length))) }
-        var rng = FuzzRNG(seed: 2024)
+        var rng = SplitMix64(seed: 2024)
         let headerEnd = 8 + Int(valid[0]) + Int(valid[1]) << 8
         for _ in 0..<300 {
             var bytes = valid
@@ -452,18 +452,5 @@ final class SafetensorsTests: XCTestCase {
         w.add(odd, Tensor(shape: [1], values: [3]))
         try w.write(to: url)
         XCTAssertEqual(try SafetensorsFile(contentsOf: url).tensor(named: odd).scalars, [3])
-    }
-}
-
-/// Small seeded generator for reproducible fuzzing.
-private struct FuzzRNG {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -40,7 +40,7 @@ final class SortingTests: XCTestCase {
     /// Top-k equals the prefix of the full stable argsort, on data with many ties, for k on
     /// both the heap path (k < n/4) and the full-sort path.
     func testTopKEqualsArgsortPrefix() {
-        var rng = InterpTestRNG(seed: 3)
+        var rng = SplitMix64(seed: 3)
         for (n, levels) in [(1, 1), (17, 3), (1000, 5), (5000, 40), (4096, 4096)] {
             let v = (0..<n).map { _ in Float(rng.int(levels)) * 0.25 - 1 }
             let desc = Sorting.argsortDescending(v), asc = Sorting.argsortAscending(v)
@@ -58,7 +58,7 @@ final class SortingTests: XCTestCase {
     }
 
     func testTopKWithNaNsOnHeapPath() {
-        var rng = InterpTestRNG(seed: 5)
+        var rng = SplitMix64(seed: 5)
         var v = (0..<2000).map { _ in Float(rng.int(8)) }
         for i in stride(from: 0, to: 2000, by: 97) { v[i] = .nan }
         XCTAssertEqual(Sorting.topK(v, k: 30), Array(Sorting.argsortDescending(v).prefix(30)))
