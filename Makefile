@@ -26,6 +26,7 @@ bench: build
 fixtures:
 	python3 Tools/fixtures/make_core_fixtures.py
 	python3 Tools/fixtures/make_interp_fixtures.py
+	python3 Tools/fixtures/make_vision_fixtures.py   # needs torch
 
 clean:
 	rm -rf .build

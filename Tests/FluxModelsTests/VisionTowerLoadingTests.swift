@@ -81,6 +81,17 @@ final class VisionTowerLoadingTests: XCTestCase {
             XCTAssertEqual(error as? VisionError, .invalidProjector(3, available: 3))
         }
         XCTAssertThrowsError(try tower.encode(Tensor(zeros: [1, 3, 2, 42, 42]), budget: 0))
+
+        var iv2 = Self.tiny
+        iv2.arch = .internvideo2; iv2.numProjectors = 1; iv2.projectorBudgets = [36]
+        let plain = try VisionTower(configuration: iv2, embedDim: 16, weights: VisionTower.randomWeights(configuration: iv2, embedDim: 16))
+        XCTAssertThrowsError(try plain.encode(Tensor(zeros: [1, 3, 4, 42, 42]), budget: 20)) { error in
+            XCTAssertTrue("\(error)".contains("no token selection"), "\(error)")
+        }
+        XCTAssertThrowsError(try plain.encode(Tensor(zeros: [1, 3, 2, 42, 42]))) { error in
+            XCTAssertTrue("\(error)".contains("exactly 4 frames (or 1)"), "\(error)")
+        }
+        XCTAssertEqual(try plain.encode(Tensor(zeros: [1, 3, 4, 42, 42]), budget: 36).tokensPerClip, 36)
     }
 
     func testModelDirectoryErrorsNameTheFile() throws {

@@ -4,13 +4,15 @@ import FluxCore
 @testable import FluxModels
 
 /// Parity fixtures of the vision tower, written by Tools/fixtures/make_vision_fixtures.py from
-/// our PyTorch reference (Tools/reference/fluxvit.py): one folder per case under
-/// Fixtures/vision/ with config.json, model.safetensors (converted by
-/// Tools/convert_checkpoint.py), case.json, and expected outputs as .npy.
+/// our PyTorch reference (Tools/reference/fluxvit.py): tiny models under Fixtures/vision/models/
+/// (converted by Tools/convert_checkpoint.py) and one folder per case with case.json and the
+/// expected outputs as .npy (see Fixtures/vision/README.md).
 struct VisionFixtureCase {
     struct Spec: Decodable {
         struct Input: Decodable { let shape: [Int]; let seed: UInt64; let rule: String? }
         let input: Input
+        /// The model folder, relative to Fixtures/vision.
+        let model: String
         let budget: Int?
         let projector: Int
         let kept_per_clip: Int?
@@ -19,6 +21,8 @@ struct VisionFixtureCase {
     let name: String
     let directory: URL
     let spec: Spec
+    /// The model directory (config.json + model.safetensors) this case runs.
+    var modelDirectory: URL { Self.root.appendingPathComponent(spec.model) }
 
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/vision")
