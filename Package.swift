@@ -18,6 +18,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         // System libraries: module map + shim header only.
@@ -38,7 +39,8 @@ let package = Package(
         // Video ingestion: libav decoding, sampling, preprocessing, decode→encode pipeline.
         .target(name: "FluxIngest", dependencies: ["FluxCore", "FluxModels", "CFFmpeg"]),
         // Vector index (FAISS) and, later, the SQLite store.
-        .target(name: "FluxStore", dependencies: ["FluxCore", "FaissBridge"]),
+        .target(name: "FluxStore", dependencies: ["FluxCore", "FaissBridge",
+                                                 .product(name: "GRDB", package: "GRDB.swift")]),
         // The thin CLI.
         .executableTarget(name: "fluxsearch",
                           dependencies: ["FluxCore", "FluxModels", "FluxIngest", "FluxStore",
