@@ -14,9 +14,10 @@ struct FluxSearch: ParsableCommand {
         stores one vector per clip in FAISS with metadata in SQLite, and answers text \
         queries with a MobileCLIP-style text tower and dual-softmax reranking.
 
-        Threads: OpenBLAS uses 1 thread and FAISS's OpenMP 1 thread unless --threads N \
-        or FLUXSEARCH_THREADS=N says otherwise (see README, "Threads").
+        Threads: OpenBLAS uses 1 thread for indexing and encoder work and every core for a \
+        single query; FAISS's OpenMP pool uses 1. --threads N or FLUXSEARCH_THREADS=N sets \
+        the BLAS count (see README, "Threads").
         """,
         version: version,
-        subcommands: [EmbedCommand.self, BenchCommand.self])
+        subcommands: [EmbedCommand.self, TokenizeCommand.self, BenchCommand.self])
 }

@@ -41,6 +41,16 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(report.clips.flatMap(\.kept), kept.map { Int($0) })
     }
 
+    /// MODEL_SPEC §5 anchors: pre_text, then open_clip's tokenizer.
+    func testTokenizeMatchesTheSpecAnchors() throws {
+        let r = try CLI.run(["tokenize", "--json", "a cat dog cute jumps on the sofa"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        struct Out: Decodable { let ids: [Int]; let length: Int }
+        let out = try JSONDecoder().decode(Out.self, from: Data(r.stdout.utf8))
+        XCTAssertEqual(Array(out.ids.prefix(out.length)), [49406, 320, 2368, 1929, 2242, 18911, 525, 518, 15723, 49407])
+        XCTAssertEqual(out.ids.count, 77)
+    }
+
     func testEmbedErrorsNameTheProblemAndExitNonZero() throws {
         let missing = try CLI.run(["embed", "--model", "/nonexistent/model", "--tensor", "/tmp/x.npy"])
         XCTAssertNotEqual(missing.status, 0)
@@ -48,7 +58,7 @@ final class CLITests: XCTestCase {
 
         let noInput = try CLI.run(["embed", "--model", "/tmp"])
         XCTAssertNotEqual(noInput.status, 0)
-        XCTAssertTrue(noInput.stderr.contains("Give an input"), noInput.stderr)
+        XCTAssertTrue(noInput.stderr.contains("Give exactly one input"), noInput.stderr)
 
         let badThreads = try CLI.run(["bench", "kernels", "--threads", "0"])
         XCTAssertNotEqual(badThreads.status, 0)

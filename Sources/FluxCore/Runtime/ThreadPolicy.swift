@@ -8,7 +8,11 @@ import Foundation
 /// spinning next to OpenBLAS's pthreads made searches 5–22× slower
 /// (../shared/spec/BUILD_NOTES.md §1–2). The policy therefore is:
 ///
-/// - OpenBLAS: `blasThreads` (default 1), set through `openblas_set_num_threads`.
+/// - OpenBLAS, throughput work (indexing, evaluation, encoder benchmarks): 1 thread by
+///   default; the spare core decodes video beside the encoder.
+/// - OpenBLAS, latency work (encoding one query, `embed --text`, `bench text`): every core by
+///   default. A short query streams all text-tower weights from memory once (151 MB for
+///   MobileCLIP-B), which one core does at about 11 GB/s; two cores nearly halve it.
 /// - FAISS / OpenMP: always 1 thread (applied by the store layer), with FAISS's BLAS
 ///   threshold at 1 so even single queries go through sgemm.
 /// - Spare cores are used by the project's own pipeline (decoding next to encoding).
@@ -29,14 +33,27 @@ public struct ThreadPolicy: Equatable, Sendable {
         self.source = source
     }
 
-    /// Resolves the policy from a command-line value and the environment.
+    /// What a command mostly does, which decides the default thread count.
+    public enum Workload: Sendable {
+        /// Many clips or texts in a row: 1 BLAS thread, other cores for the pipeline.
+        case throughput
+        /// One small request whose latency matters: every core.
+        case latency
+    }
+
+    /// Resolves the policy from a command-line value, the environment and the workload.
     /// Invalid or non-positive environment values are ignored (with the default used).
-    public static func resolve(threads: Int?, environment: [String: String] = ProcessInfo.processInfo.environment) -> ThreadPolicy {
+    public static func resolve(threads: Int?, workload: Workload = .throughput,
+                               environment: [String: String] = ProcessInfo.processInfo.environment,
+                               cores: Int = ProcessInfo.processInfo.activeProcessorCount) -> ThreadPolicy {
         if let threads, threads > 0 { return ThreadPolicy(blasThreads: threads, source: "--threads") }
         if let text = environment[environmentVariable], let n = Int(text.trimmingCharacters(in: .whitespaces)), n > 0 {
             return ThreadPolicy(blasThreads: n, source: "environment")
         }
-        return ThreadPolicy(blasThreads: 1, source: "default")
+        switch workload {
+        case .throughput: return ThreadPolicy(blasThreads: 1, source: "default")
+        case .latency: return ThreadPolicy(blasThreads: max(1, cores), source: "default for latency")
+        }
     }
 
     /// Applies the OpenBLAS part of the policy to this process.

@@ -13,8 +13,12 @@ struct EmbedCommand: ParsableCommand {
         normalised, H = W a multiple of 14) and prints one L2-normalised embedding per clip. \
         Researchers use it to compare implementations on identical inputs.
 
+        --text encodes a sentence with the model's text tower (after the InternVideo2 \
+        caption normalisation `pre_text`; --raw-text skips it) and prints its unit vector.
+
         Examples:
           fluxsearch embed --model Corpus/models/demo --tensor clip.npy --tokens 1024 --json
+          fluxsearch embed --model Corpus/models/demo --text "a red ball bounces" --json
           fluxsearch embed --model DIR --tensor clip.npy --tokens 1024 --debug-selection
         """)
 
@@ -29,6 +33,12 @@ struct EmbedCommand: ParsableCommand {
             completion: .file(extensions: ["npy"]))
     var tensor: String?
 
+    @Option(help: ArgumentHelp("A sentence to encode with the text tower.", valueName: "text"))
+    var text: String?
+
+    @Flag(help: "With --text: skip the pre_text caption normalisation (lowercasing, punctuation removal).")
+    var rawText = false
+
     @Option(help: ArgumentHelp("Token budget per clip; more patches than this triggers group-dynamic selection (default: keep all).", valueName: "n"))
     var tokens: Int?
 
@@ -39,8 +49,11 @@ struct EmbedCommand: ParsableCommand {
     var debugSelection = false
 
     func validate() throws {
-        guard tensor != nil else {
-            throw ValidationError("Give an input: --tensor FILE.npy (video and text input arrive with the ingestion and text towers).")
+        guard (tensor != nil) != (text != nil) else {
+            throw ValidationError("Give exactly one input: --tensor FILE.npy or --text \"…\".")
+        }
+        if let text, text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            throw ValidationError("--text is empty; type a sentence such as --text \"a dog runs on a beach\".")
         }
         if let tokens, tokens < 1 { throw ValidationError("--tokens must be at least 1 (got \(tokens)).") }
     }
@@ -61,7 +74,15 @@ struct EmbedCommand: ParsableCommand {
         let clips: [ClipResult]
     }
 
+    struct TextReport: Encodable {
+        let model: String
+        let text: String
+        let tokens: [Int32]
+        let embedding: [Float]
+    }
+
     func run() throws {
+        if let text { return try embedText(text) }
         runtime.apply()
         let directory = try ModelDirectory(URL(fileURLWithPath: model))
         let tower = try directory.visionTower()
@@ -89,5 +110,21 @@ struct EmbedCommand: ParsableCommand {
             print("clip \(i): [\(head)\(v.count > 8 ? " …" : "")] (\(v.count) dims\(c.embedding == nil ? ", projector feature" : ""))")
             if let kept = c.kept { print("  kept \(kept.count): \(kept.map(String.init).joined(separator: " "))") }
         }
+    }
+
+    private func embedText(_ text: String) throws {
+        runtime.apply(.latency)
+        let directory = try ModelDirectory(URL(fileURLWithPath: model))
+        let encoder = TextEncoder(tokenizer: try BPETokenizer(), tower: try directory.textTower(),
+                                  normalization: rawText ? .none : .preText)
+        let tokens = encoder.tokens(for: text)
+        let v = try encoder.encode(text)
+        if output.json {
+            try printJSON(TextReport(model: directory.configuration.name, text: text, tokens: tokens, embedding: v))
+            return
+        }
+        let head = v.prefix(8).map { String(format: "%+.4f", $0) }.joined(separator: " ")
+        print("model \(directory.configuration.name), \(tokens.count) tokens")
+        print("[\(head)\(v.count > 8 ? " …" : "")] (\(v.count) dims, unit length)")
     }
 }

@@ -5,7 +5,7 @@ import FluxStore
 /// Options every compute-heavy command shares.
 struct RuntimeOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
-        "OpenBLAS threads (default 1, or $FLUXSEARCH_THREADS). FAISS's OpenMP pool always uses 1.",
+        "OpenBLAS threads (default: 1 for indexing and encoder work, all cores for single queries; or $FLUXSEARCH_THREADS). FAISS's OpenMP pool always uses 1.",
         valueName: "n"))
     var threads: Int?
 
@@ -15,8 +15,8 @@ struct RuntimeOptions: ParsableArguments {
 
     /// Applies the thread policy once, before any numeric work; returns what was applied.
     @discardableResult
-    func apply() -> ThreadPolicy {
-        let policy = ThreadPolicy.resolve(threads: threads)
+    func apply(_ workload: ThreadPolicy.Workload = .throughput) -> ThreadPolicy {
+        let policy = ThreadPolicy.resolve(threads: threads, workload: workload)
         policy.applyBLAS()
         FaissThreads.setOpenMPThreads(1)
         FaissThreads.setBLASThreshold(1)
