@@ -1,0 +1,102 @@
+import GRDB
+
+// Schema history of index.sqlite.
+//
+// A migration is never modified once it has shipped: change the schema by appending a new one.
+// Migrations use plain table and column names, never record types, so they keep meaning what
+// they meant when they shipped.
+
+extension IndexStore {
+    /// Migration identifiers this build knows, in order.
+    static let migrationIdentifiers = ["v1"]
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+
+        // v1: settings, budgets, videos, clips with vectors, failures, query bank.
+        migrator.registerMigration("v1") { db in
+            try db.create(table: "indexSettings") { t in
+                t.column("id", .integer).notNull().primaryKey().check { $0 == 1 }
+                t.column("formatVersion", .integer).notNull()
+                t.column("indexUUID", .text).notNull()
+                t.column("modelName", .text).notNull()
+                t.column("modelWeightHash", .text).notNull()
+                t.column("embedDimension", .integer).notNull().check { $0 > 0 }
+                t.column("preprocessing", .text).notNull()
+                t.column("sampling", .text).notNull()
+                t.column("faissFactory", .text).notNull()
+                t.column("nprobe", .integer)
+                t.column("createdAt", .datetime).notNull()
+            }
+
+            try db.create(table: "budget") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("tokens", .integer).notNull().unique().check { $0 > 0 }
+                t.column("role", .text).notNull().check { ["indexed", "cache"].contains($0) }
+                t.column("generation", .integer).notNull().defaults(to: 0)
+                t.column("addedAt", .datetime).notNull()
+            }
+
+            try db.create(table: "video") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("path", .text).notNull().unique()
+                t.column("size", .integer).notNull()
+                t.column("mtime", .double).notNull()
+                t.column("contentHash", .text).notNull()
+                t.column("duration", .double)
+                t.column("fps", .double)
+                t.column("frameCount", .integer)
+                t.column("width", .integer)
+                t.column("height", .integer)
+                t.column("codec", .text)
+                t.column("rotation", .integer)
+                t.column("indexedAt", .datetime).notNull()
+            }
+
+            try db.create(table: "clip") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("videoId", .integer).notNull().references("video", onDelete: .cascade)
+                t.column("start", .double).notNull()
+                t.column("end", .double).notNull()
+                t.column("budget", .integer).notNull().references("budget", column: "tokens")
+                t.column("kind", .text).notNull().check { ["video", "segment"].contains($0) }
+                t.column("embedding", .blob).notNull()
+                // Also serves lookups by videoId (leftmost column).
+                t.uniqueKey(["videoId", "start", "end", "budget"])
+            }
+            // Per-budget scans for FAISS builds (covering for id lists).
+            try db.create(index: "clip_on_budget_id", on: "clip", columns: ["budget", "id"])
+
+            try db.create(table: "indexingFailure") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("path", .text).notNull().unique()
+                t.column("stage", .text).notNull()
+                t.column("reason", .text).notNull()
+                t.column("occurredAt", .datetime).notNull()
+            }
+
+            try db.create(table: "bankEntry") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("text", .text).notNull().unique()
+                t.column("source", .text).notNull()
+                t.column("embedding", .blob)
+                t.column("addedAt", .datetime).notNull()
+            }
+
+            // The generation of a budget changes in the same transaction as its clips, whatever
+            // the code path (including ON DELETE CASCADE from video, which fires these triggers).
+            try db.execute(sql: """
+                CREATE TRIGGER clip_insert_bumps_generation AFTER INSERT ON clip BEGIN
+                    UPDATE budget SET generation = generation + 1 WHERE tokens = NEW.budget;
+                END;
+                CREATE TRIGGER clip_delete_bumps_generation AFTER DELETE ON clip BEGIN
+                    UPDATE budget SET generation = generation + 1 WHERE tokens = OLD.budget;
+                END;
+                CREATE TRIGGER clip_is_immutable BEFORE UPDATE ON clip BEGIN
+                    SELECT RAISE(ABORT, 'clip rows are immutable: delete the clip and insert a new one');
+                END;
+                """)
+        }
+        return migrator
+    }
+}
