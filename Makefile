@@ -27,6 +27,8 @@ fixtures:
 	python3 Tools/fixtures/make_core_fixtures.py
 	python3 Tools/fixtures/make_interp_fixtures.py
 	python3 Tools/fixtures/make_vision_fixtures.py   # needs torch
+	python3 Tools/fixtures/make_text_fixtures.py     # needs torch, open_clip, ftfy
+	python3 Tools/reference/resize_reference.py      # needs torch
 
 clean:
 	rm -rf .build

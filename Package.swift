@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "FluxModels", targets: ["FluxModels"]),
         .library(name: "FluxIngest", targets: ["FluxIngest"]),
         .library(name: "FluxStore", targets: ["FluxStore"]),
+        .library(name: "FluxQuery", targets: ["FluxQuery"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -41,14 +42,17 @@ let package = Package(
         // Vector index (FAISS) and, later, the SQLite store.
         .target(name: "FluxStore", dependencies: ["FluxCore", "FaissBridge",
                                                  .product(name: "GRDB", package: "GRDB.swift")]),
+        // Query: text encoding, ANN search, dual-softmax rerank, refine.
+        .target(name: "FluxQuery", dependencies: ["FluxCore", "FluxModels", "FluxIngest", "FluxStore"]),
         // The thin CLI.
         .executableTarget(name: "fluxsearch",
-                          dependencies: ["FluxCore", "FluxModels", "FluxIngest", "FluxStore",
+                          dependencies: ["FluxCore", "FluxModels", "FluxIngest", "FluxStore", "FluxQuery",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "FluxCoreTests", dependencies: ["FluxCore"], exclude: ["Fixtures"]),
         .testTarget(name: "FluxModelsTests", dependencies: ["FluxModels"], exclude: ["Fixtures"]),
-        .testTarget(name: "FluxIngestTests", dependencies: ["FluxIngest"]),
+        .testTarget(name: "FluxIngestTests", dependencies: ["FluxIngest"], exclude: ["Fixtures"]),
+        .testTarget(name: "FluxQueryTests", dependencies: ["FluxQuery"]),
         .testTarget(name: "FluxStoreTests", dependencies: ["FluxStore"]),
         .testTarget(name: "fluxsearchTests", dependencies: ["fluxsearch"]),
     ],

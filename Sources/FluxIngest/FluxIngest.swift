@@ -1,3 +1,14 @@
-// Video ingestion: decoding (libav*), frame sampling, preprocessing and the decode→encode pipeline.
-import FluxCore
-import CFFmpeg
+// FluxIngest: video files → encoder-ready clip tensors.
+//
+// Decoding/      VideoDecoder (libavformat + libavcodec + libswscale): packet table, keyframe-
+//                aware seeking, RGB conversion with early scaling and rotation; VideoMetadata;
+//                DecodeError (typed, with hints); DecodeOptions.
+// Sampling/      FrameSampler (the `middle` rule, DiDeMo's first 30 s), SegmentWindows (fixed
+//                windows over long videos), FlexiSamplingTable (token budget → frames × size).
+// Preprocessing/ Preprocessor: squash (or centre-crop) bicubic resize on uint8, /255, mean/std,
+//                [3, T, S, S] float32.
+// Pipeline/      BoundedQueue and IngestPipeline: decode + preprocess on a producer thread,
+//                encode on the caller's, with bounded memory.
+// VideoClipLoader.swift  the one-call API: file → [1, 3, T, S, S] + indices + timestamps.
+//
+// Units in doc comments: pixels, frames, seconds, tokens.

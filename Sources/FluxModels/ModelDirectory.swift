@@ -34,4 +34,17 @@ public struct ModelDirectory {
         }
         return try VisionTower(configuration: v, embedDim: configuration.embedDim, weights: weights)
     }
+
+    /// A content hash of config.json and model.safetensors ("h64:…"), recorded by every index
+    /// built with this model so that vectors of different models are never mixed.
+    public func weightHash() throws -> String {
+        var hash = ContentHash()
+        do {
+            try hash.update(contentsOf: url.appendingPathComponent(Self.configName))
+            try hash.update(contentsOf: url.appendingPathComponent(Self.weightsName))
+        } catch {
+            throw ModelLoadingError.missingFile(path: url.path, hint: "cannot read the model files to hash them: \(error.localizedDescription)")
+        }
+        return hash.hex
+    }
 }

@@ -19,5 +19,6 @@ struct FluxSearch: ParsableCommand {
         the BLAS count (see README, "Threads").
         """,
         version: version,
-        subcommands: [EmbedCommand.self, TokenizeCommand.self, BenchCommand.self])
+        subcommands: [IndexCommand.self, QueryCommand.self, InfoCommand.self, BankCommand.self, ExportCommand.self,
+                      RemoveCommand.self, ReindexCommand.self, EmbedCommand.self, ProbeCommand.self, TokenizeCommand.self, BenchCommand.self, DevCommand.self])
 }

@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import FluxModels
+import FluxQuery
+import FluxStore
+
+/// `fluxsearch bank add|list|clear`: the captions that dual-softmax reranking compares each
+/// query against.
+struct BankCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bank",
+        abstract: "Manage an index's query bank (captions used by dual-softmax reranking).",
+        discussion: "The bank stands in for 'all other queries' of the evaluation's dual softmax: a video that matches many bank captions as well as your query is ranked down. A few hundred varied captions of the kind of footage you index work well.",
+        subcommands: [Add.self, List.self, Clear.self])
+}
+
+extension BankCommand {
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add captions from a file: one per line, a VINDLU-style JSON list, or a CSV with a 'sentence' column.")
+
+        @OptionGroup var indexOptions: IndexOptions
+        @OptionGroup var modelOptions: ModelOptions
+        @OptionGroup var runtime: RuntimeOptions
+
+        @Option(help: ArgumentHelp("Caption file.", valueName: "file"), completion: .file())
+        var from: String
+
+        func run() throws {
+            runtime.apply()
+            let store = try IndexStore.open(at: indexOptions.url)
+            let captions = try CaptionFile.read(URL(fileURLWithPath: from))
+            let added = try store.addBankEntries(texts: captions, source: URL(fileURLWithPath: from).lastPathComponent)
+            // Encode now so that the first query does not pay for it.
+            let encoder = try TextEncoder.load(modelDirectory: modelOptions.url)
+            let retriever = Retriever(store: store, mirror: VectorMirror(store: store), encoder: encoder)
+            let size = try retriever.bank().count / max(store.embedDimension, 1)
+            print("added \(added) new caption(s) of \(captions.count) read; the bank holds \(size)")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the bank's captions.")
+        @OptionGroup var indexOptions: IndexOptions
+        @OptionGroup var output: OutputOptions
+
+        struct Entry: Encodable { let text: String; let source: String; let encoded: Bool }
+
+        func run() throws {
+            let store = try IndexStore.open(at: indexOptions.url)
+            let entries = try store.bankEntries()
+            if output.json {
+                return try printJSON(entries.map { Entry(text: $0.text, source: $0.source, encoded: $0.embedding != nil) })
+            }
+            for e in entries { print(e.text) }
+            note("\(entries.count) caption(s)")
+        }
+    }
+
+    struct Clear: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove every caption from the bank (queries then rank by plain cosine).")
+        @OptionGroup var indexOptions: IndexOptions
+
+        func run() throws {
+            let store = try IndexStore.open(at: indexOptions.url)
+            print("removed \(try store.clearBank()) caption(s)")
+        }
+    }
+}

@@ -1,0 +1,141 @@
+import ArgumentParser
+import Foundation
+import FluxIngest
+import FluxModels
+import FluxQuery
+import FluxStore
+
+/// `fluxsearch index PATH... --tokens N[,M]`
+struct IndexCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "index",
+        abstract: "Add video files and folders to an index.",
+        discussion: """
+        Every video gets one vector per token budget for the whole video, plus segment clips \
+        with --segment (videos over 60 s are cut into 10 s segments by default). Unchanged \
+        files are skipped by their fingerprint, changed ones re-encoded; --prune drops files \
+        that no longer exist. Files that fail (corrupt, not a video, unreadable) are recorded \
+        with the reason (see `fluxsearch info --errors`) and never stop the run.
+
+        The token budget is the speed/quality dial: each clip is sampled with more frames \
+        than the budget holds and the most dynamic tokens are kept (FluxViT's group-dynamic \
+        selection). 1024 is a good default; 512 is about twice as fast.
+
+        Exit status: 0 when the run finished (even if some files failed: a warning is \
+        printed), 1 when nothing could be indexed.
+
+        Examples:
+          fluxsearch index ~/Videos --tokens 1024
+          fluxsearch index clips/ --tokens 512,2048 --segment 5:2.5 --index holiday
+        """)
+
+    @OptionGroup var indexOptions: IndexOptions
+    @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var runtime: RuntimeOptions
+
+    @Argument(help: ArgumentHelp("Video files or folders.", valueName: "path"), completion: .file())
+    var paths: [String]
+
+    @Option(help: ArgumentHelp("Comma-separated token budgets, one vector per clip per budget.", valueName: "n[,m...]"))
+    var tokens = "1024"
+
+    @Option(help: ArgumentHelp("Also cut segment clips: length in seconds, optionally ':' stride (default stride = length).", valueName: "s[:stride]"))
+    var segment: String?
+
+    @Flag(inversion: .prefixedNo, help: "Descend into subfolders.")
+    var recursive = true
+
+    @Flag(help: "Drop indexed files that no longer exist.")
+    var prune = false
+
+    @Option(help: ArgumentHelp("Frames per clip, overriding the budget's sampling table.", valueName: "t"))
+    var frames: Int?
+
+    @Option(help: ArgumentHelp("Frame side in pixels (multiple of 14), overriding the sampling table.", valueName: "px"))
+    var size: Int?
+
+    @Option(help: ArgumentHelp("FAISS index type: Flat (exact, default) or e.g. IVF256,SQ8 (trained once enough vectors exist).", valueName: "factory"))
+    var faiss: String?
+
+    @Option(help: ArgumentHelp("IVF lists scanned per query.", valueName: "n"))
+    var nprobe: Int?
+
+    @Flag(help: "Print the summary as JSON on stdout.")
+    var json = false
+
+    var budgets: [Int] { tokens.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
+
+    func validate() throws {
+        if paths.isEmpty { throw ValidationError("Name at least one video file or folder to index.") }
+        let parts = tokens.split(separator: ",")
+        guard !parts.isEmpty, budgets.count == parts.count, budgets.allSatisfy({ $0 > 0 }) else {
+            throw ValidationError("--tokens takes positive budgets separated by commas, e.g. 1024 or 512,2048 (got '\(tokens)').")
+        }
+        if let segment, parseSegment(segment) == nil {
+            throw ValidationError("--segment takes seconds, optionally with a stride: 10 or 10:5 (got '\(segment)').")
+        }
+        if let size, size % 14 != 0 || size <= 0 { throw ValidationError("--size must be a positive multiple of 14 (got \(size)).") }
+        if let frames, frames < 1 { throw ValidationError("--frames must be at least 1.") }
+    }
+
+    func parseSegment(_ text: String) -> SegmentWindows? {
+        let parts = text.split(separator: ":").map { Double($0) }
+        guard (1...2).contains(parts.count), let length = parts[0], length > 0 else { return nil }
+        let stride = parts.count == 2 ? parts[1] : length
+        guard let stride, stride > 0 else { return nil }
+        return SegmentWindows(length: length, stride: stride)
+    }
+
+    func run() throws {
+        runtime.apply()
+        let model = try ModelDirectory(modelOptions.url)
+        let tower = try model.visionTower()
+        var options = Indexer.Options(budgets: budgets)
+        options.frames = frames; options.size = size; options.recursive = recursive
+        options.segments = segment.flatMap(parseSegment)
+        for b in budgets { _ = try options.samplingTable.plan(budget: b, frames: frames, size: size) }
+
+        let settings = IndexSettings(modelName: model.configuration.name, modelWeightHash: try model.weightHash(),
+                                     embedDimension: model.configuration.embedDim,
+                                     preprocessing: Indexer.preprocessingDescriptor, sampling: options.samplingDescriptor,
+                                     faissFactory: faiss ?? "Flat", nprobe: nprobe)
+        let seedURL = model.url.appendingPathComponent("bank.txt")
+        let seed = (try? CaptionFile.read(seedURL)).map { IndexStore.BankSeed(texts: $0, source: "model:\(model.configuration.name)") }
+        let store = try IndexStore.openOrCreate(at: indexOptions.url, settings: settings, budgets: budgets, seedBank: seed)
+        if !store.isNew, faiss != nil || nprobe != nil { _ = try store.updateFaissOptions(factory: faiss, nprobe: nprobe) }
+
+        let indexer = Indexer(store: store, tower: tower, options: options)
+        // Ctrl-C: finish the clip being encoded, keep every committed file, report.
+        signal(SIGINT, SIG_IGN)
+        let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        var interrupted = false
+        interrupt.setEventHandler { interrupted = true; indexer.cancel(); note("\ninterrupted: finishing the current clip…") }
+        interrupt.resume()
+
+        let bar = ProgressLine()
+        let summary = try indexer.run(paths: paths, prune: prune) { p in
+            let rate = p.elapsed > 0 ? Double(p.clipsEncoded) / p.elapsed : 0
+            let remaining = p.filesTotal - p.filesDone
+            let eta: Double? = p.filesDone > 0 && p.clipsEncoded > 0 ? p.elapsed / Double(p.filesDone) * Double(remaining) : nil
+            bar.update(done: p.filesDone, total: p.filesTotal, unitsPerSecond: rate, unit: "clips", eta: eta, label: p.currentFile)
+        }
+        bar.finish()
+        interrupt.cancel()
+        signal(SIGINT, SIG_DFL)
+
+        if json {
+            try printJSON(summary)
+        } else {
+            print("indexed \(summary.indexed.count), skipped \(summary.skipped.count) unchanged, failed \(summary.failed.count)"
+                  + (summary.pruned.isEmpty ? "" : ", pruned \(summary.pruned.count)")
+                  + " — \(summary.clips) clip vector(s) in \(String(format: "%.1f", summary.seconds)) s → \(store.directory.path)")
+            for f in summary.failed { print("  failed: \(f.path): \(f.reason)") }
+        }
+        for m in summary.missing { warn("\(m): no such file or folder") }
+        if !summary.failed.isEmpty { warn("\(summary.failed.count) file(s) could not be indexed; see `fluxsearch info --errors`") }
+        if interrupted { warn("interrupted; run the same command again to resume") }
+        if summary.indexed.isEmpty && summary.skipped.isEmpty {
+            throw ExitCode.failure
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import FluxStore
+
+/// `fluxsearch info`: what an index holds.
+struct InfoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "info",
+        abstract: "Show an index's model, budgets, counts, sizes and failures.")
+
+    @OptionGroup var indexOptions: IndexOptions
+    @OptionGroup var output: OutputOptions
+
+    @Flag(help: "List every file that failed to index, with the reason.")
+    var errors = false
+
+    struct Report: Encodable {
+        let index: String
+        let model: String
+        let modelHash: String
+        let embedDimension: Int
+        let faiss: String
+        let budgets: [Budget]
+        let videos: Int
+        let clips: Int
+        let failures: Int
+        let bankSize: Int
+        let bytes: Bytes
+        let failureList: [Failure]?
+        struct Budget: Encodable { let tokens: Int; let role: String; let clips: Int }
+        struct Bytes: Encodable { let database: Int; let faiss: Int }
+        struct Failure: Encodable { let path: String; let stage: String; let reason: String }
+    }
+
+    func run() throws {
+        let store = try IndexStore.open(at: indexOptions.url)
+        let settings = try store.settings()
+        let counts = try store.counts()
+        let budgets = try store.budgets()
+        let sizes = try store.storageSizes()
+        let failures = try store.failures()
+        let report = Report(
+            index: store.directory.path, model: settings.modelName, modelHash: settings.modelWeightHash,
+            embedDimension: settings.embedDimension, faiss: settings.faissFactory,
+            budgets: budgets.map { .init(tokens: $0.tokens, role: $0.role.rawValue, clips: $0.clipCount) },
+            videos: counts.videos, clips: counts.clips, failures: failures.count, bankSize: counts.bankEntries,
+            bytes: .init(database: Int(sizes.database), faiss: Int(sizes.faissFiles.values.reduce(0, +))),
+            failureList: errors ? failures.map { .init(path: $0.path, stage: $0.stage, reason: $0.reason) } : nil)
+        if output.json { return try printJSON(report) }
+        print("index    \(report.index)")
+        print("model    \(report.model) (weights \(report.modelHash.prefix(24)))")
+        print("vectors  \(report.embedDimension)-d, FAISS \(report.faiss)")
+        print("budgets  " + (budgets.isEmpty ? "none" : budgets.map { "\($0.tokens) tokens: \($0.clipCount) clips\($0.role == .cache ? " (refine cache)" : "")" }.joined(separator: "; ")))
+        print("videos   \(counts.videos), clips \(counts.clips), query bank \(counts.bankEntries) captions")
+        print("size     database \(formatBytes(report.bytes.database)), FAISS \(formatBytes(report.bytes.faiss))")
+        if failures.isEmpty {
+            print("failures none")
+        } else if errors {
+            print("failures \(failures.count):")
+            for f in failures { print("  \(f.path): \(f.reason) [\(f.stage)]") }
+        } else {
+            print("failures \(failures.count) (list them with --errors)")
+        }
+    }
+}
+
+func formatBytes(_ n: Int) -> String {
+    let units = ["B", "KB", "MB", "GB"]
+    var v = Double(n), i = 0
+    while v >= 1000 && i < units.count - 1 { v /= 1000; i += 1 }
+    return i == 0 ? "\(n) B" : String(format: "%.1f %@", v, units[i])
+}

@@ -1,0 +1,125 @@
+import ArgumentParser
+import Foundation
+import FluxModels
+import FluxQuery
+import FluxStore
+
+/// `fluxsearch query "text"`: search an index.
+struct QueryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "query",
+        abstract: "Search an index with a sentence.",
+        discussion: """
+        The text is encoded with the model's text tower; FAISS returns a candidate pool; \
+        candidates are reranked by dual softmax against the index's query bank (see README, \
+        "Ranking"); the best clip of each video is kept.
+
+        Examples:
+          fluxsearch query "a red ball bounces to the right"
+          fluxsearch query "two blue squares" -k 5 --json
+          fluxsearch query "a green triangle spins" --tokens 512 --rerank none
+        """)
+
+    @OptionGroup var indexOptions: IndexOptions
+    @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var runtime: RuntimeOptions
+
+    @Argument(help: "What you are looking for.")
+    var text: String
+
+    @Option(name: .short, help: "Results to show.")
+    var k = 10
+
+    @Option(help: ArgumentHelp("Search the vectors stored at this token budget (default: the largest).", valueName: "n"))
+    var tokens: Int?
+
+    @Option(help: "Reranking: dsl (dual softmax against the query bank; the default when the index has one) or none.")
+    var rerank: RerankMode?
+
+    @Option(help: ArgumentHelp("Temperature τ of the dual softmax (1 = raw cosines, as in the evaluation).", valueName: "τ"))
+    var temperature: Float = 1
+
+    @Flag(inversion: .prefixedNo, help: "Show only the best clip of each video.")
+    var perVideo = true
+
+    @Option(help: ArgumentHelp("Hide results scoring below this.", valueName: "score"))
+    var minScore: Float?
+
+    @Flag(help: "Print the result as one JSON document.")
+    var json = false
+
+    @Flag(help: "Print one JSON object per result line.")
+    var jsonl = false
+
+    func validate() throws {
+        if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            throw ValidationError("The query is empty; type what you are looking for, e.g. fluxsearch query \"a dog on a beach\".")
+        }
+        guard k >= 1 else { throw ValidationError("-k must be at least 1.") }
+        guard temperature > 0 else { throw ValidationError("--temperature must be positive.") }
+        if json && jsonl { throw ValidationError("Choose one of --json and --jsonl.") }
+    }
+
+    struct Report: Encodable {
+        let query: String
+        let index: String
+        let model: String
+        let modelHash: String
+        let result: QueryResult
+        enum CodingKeys: String, CodingKey { case query, index, model, result; case modelHash = "model_hash" }
+    }
+
+    func run() throws {
+        runtime.apply(.latency)
+        let store = try IndexStore.open(at: indexOptions.url)
+        let settings = try store.settings()
+        let model = try ModelDirectory(modelOptions.url)
+        let hash = try model.weightHash()
+        guard hash == settings.modelWeightHash else {
+            throw QueryError.modelMismatch(index: "\(settings.modelName) (\(settings.modelWeightHash.prefix(16)))",
+                                           model: "\(model.configuration.name) (\(hash.prefix(16))) at \(model.url.path)")
+        }
+        let encoder = TextEncoder(tokenizer: try BPETokenizer(), tower: try model.textTower())
+        let retriever = Retriever(store: store, mirror: VectorMirror(store: store, log: { warn($0) }), encoder: encoder)
+        var options = QueryOptions()
+        options.k = k; options.budget = tokens; options.rerank = rerank; options.temperature = temperature
+        options.perVideo = perVideo; options.minScore = minScore
+        let result = try retriever.search(text: text, options: options)
+        if json {
+            return try printJSON(Report(query: text, index: store.directory.path, model: settings.modelName,
+                                        modelHash: settings.modelWeightHash, result: result))
+        }
+        if jsonl {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            for hit in result.hits { print(String(decoding: try encoder.encode(hit), as: UTF8.self)) }
+            return
+        }
+        printTable(result)
+    }
+
+    func printTable(_ r: QueryResult) {
+        print("\"\(r.query)\" — \(r.hits.count) result(s) of \(r.candidates) candidates, \(r.budget) tokens, rerank \(r.rerank.rawValue)\(r.rerank == .dsl ? " (bank \(r.bankSize))" : ""), \(String(format: "%.0f", r.timings.totalMs)) ms")
+        guard !r.hits.isEmpty else { return print("no results") }
+        print(pad("#", 4) + pad("score", 8) + pad("cosine", 8) + pad("time", 15) + "path")
+        for h in r.hits {
+            print(pad("\(h.rank)", 4) + pad(String(format: "%.4f", h.score), 8) + pad(String(format: "%.3f", h.cosine), 8)
+                  + pad(timeRange(h.start, h.end), 15) + h.path)
+        }
+        if let top = r.hits.first {
+            print("play the top result: ffplay -ss \(String(format: "%.2f", top.start)) \(shellQuote(top.path))")
+        }
+    }
+}
+
+/// "m:ss.s–m:ss.s".
+func timeRange(_ start: Double, _ end: Double) -> String {
+    func f(_ t: Double) -> String { String(format: "%d:%04.1f", Int(t) / 60, t.truncatingRemainder(dividingBy: 60)) }
+    return f(start) + "–" + f(end)
+}
+
+func shellQuote(_ s: String) -> String {
+    s.allSatisfy({ $0.isLetter || $0.isNumber || "/._-".contains($0) }) ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+}
+
+extension RerankMode: ExpressibleByArgument {}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import FluxStore
+
+/// `fluxsearch remove PATH...`
+struct RemoveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "remove",
+        abstract: "Remove files (or every file under a folder) from an index.")
+
+    @OptionGroup var indexOptions: IndexOptions
+
+    @Argument(help: ArgumentHelp("Files or folders to remove.", valueName: "path"), completion: .file())
+    var paths: [String]
+
+    func validate() throws {
+        if paths.isEmpty { throw ValidationError("Name at least one file or folder to remove.") }
+    }
+
+    func run() throws {
+        let store = try IndexStore.open(at: indexOptions.url)
+        let removed = try store.removeVideos(paths: paths.map { IndexStore.canonicalPath($0) })
+        try VectorMirror(store: store).persistAll()
+        print("removed \(removed) video(s) from \(store.directory.path)")
+        if removed == 0 { warn("nothing in the index matched \(paths.joined(separator: ", "))") }
+    }
+}
+
+/// `fluxsearch reindex --rebuild-faiss`
+struct ReindexCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reindex",
+        abstract: "Rebuild the derived FAISS files from the SQLite store.",
+        discussion: "SQLite is the source of truth; the FAISS file of each budget is derived from it and normally kept current automatically. Use this after changing --faiss or if a FAISS file was damaged.")
+
+    @OptionGroup var indexOptions: IndexOptions
+
+    @Flag(help: "Rebuild every budget's FAISS file from the stored vectors (required).")
+    var rebuildFaiss = false
+
+    @Option(help: ArgumentHelp("Switch the FAISS index type first, e.g. Flat or IVF256,SQ8.", valueName: "factory"))
+    var faiss: String?
+
+    @Option(help: ArgumentHelp("IVF lists scanned per query.", valueName: "n"))
+    var nprobe: Int?
+
+    func validate() throws {
+        guard rebuildFaiss else { throw ValidationError("Nothing to do: pass --rebuild-faiss.") }
+    }
+
+    func run() throws {
+        let store = try IndexStore.open(at: indexOptions.url)
+        if faiss != nil || nprobe != nil { try store.updateFaissOptions(factory: faiss, nprobe: nprobe) }
+        let t0 = Date()
+        let mirror = VectorMirror(store: store, log: { warn($0) })
+        try mirror.rebuildAll()
+        print("rebuilt FAISS files for budgets \(try store.indexedBudgets().map(String.init).joined(separator: ", ")) in \(String(format: "%.2f", Date().timeIntervalSince(t0))) s")
+    }
+}
+
+/// Writes `warning: …` to standard error.
+func warn(_ message: String) {
+    FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
+}
+
+/// Writes a progress or status line to standard error.
+func note(_ message: String) {
+    FileHandle.standardError.write(Data("\(message)\n".utf8))
+}

@@ -1,0 +1,36 @@
+import Foundation
+
+/// Progress on standard error: a redrawn bar with rate and ETA on a terminal, plain lines
+/// (at most one every few seconds) otherwise.
+final class ProgressLine {
+    private let isTerminal = isatty(STDERR_FILENO) == 1
+    private var lastPlain = 0.0
+    private var drawn = false
+
+    func update(done: Int, total: Int, unitsPerSecond: Double, unit: String, eta: Double?, label: String) {
+        let now = Date().timeIntervalSince1970
+        let rate = String(format: "%.2f %@/s", unitsPerSecond, unit)
+        let etaText = eta.map { "ETA \(formatDuration($0))" } ?? "ETA --"
+        if isTerminal {
+            let width = 28
+            let filled = total > 0 ? min(width, width * done / total) : 0
+            let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+            let name = label.count > 30 ? "…" + label.suffix(29) : label
+            FileHandle.standardError.write(Data("\r\u{1B}[2K\(bar) \(done)/\(total) files  \(rate)  \(etaText)  \(name)".utf8))
+            drawn = true
+        } else if now - lastPlain >= 5 || done == total {
+            lastPlain = now
+            FileHandle.standardError.write(Data("progress: \(done)/\(total) files, \(rate), \(etaText)\n".utf8))
+        }
+    }
+
+    /// Ends the redrawn line so that following output starts on a fresh line.
+    func finish() {
+        if drawn { FileHandle.standardError.write(Data("\n".utf8)); drawn = false }
+    }
+}
+
+func formatDuration(_ s: Double) -> String {
+    let t = Int(s.rounded())
+    return t >= 3600 ? String(format: "%d:%02d:%02d", t / 3600, t % 3600 / 60, t % 60) : String(format: "%d:%02d", t / 60, t % 60)
+}
