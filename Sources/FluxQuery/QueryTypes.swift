@@ -79,9 +79,11 @@ public struct QueryResult: Codable, Sendable {
     public var candidates: Int
     public var hits: [QueryHit]
     public var timings: QueryTimings
+    /// Set when the shortlist was re-encoded at a larger budget.
+    public var refine: RefineReport?
 
     enum CodingKeys: String, CodingKey {
-        case query, budget, rerank, temperature, candidates, hits, timings
+        case query, budget, rerank, temperature, candidates, hits, timings, refine
         case bankSize = "bank_size"
     }
 }

@@ -51,11 +51,17 @@ public final class Retriever {
         return largest
     }
 
+    /// The unit vector of a text query.
+    public func encodeQuery(_ text: String) throws -> [Float] {
+        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw QueryError.emptyQuery }
+        return try encoder.encode(text)
+    }
+
     /// Searches with a text query.
     public func search(text: String, options: QueryOptions) throws -> QueryResult {
         guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw QueryError.emptyQuery }
         let t0 = Timing.now()
-        let q = try encoder.encode(text)
+        let q = try encodeQuery(text)
         var result = try search(vector: q, label: text, options: options)
         result.timings.encodeMs = (Timing.now() - t0) * 1e3 - result.timings.totalMs
         result.timings.totalMs = (Timing.now() - t0) * 1e3
@@ -114,6 +120,6 @@ public final class Retriever {
         timings.totalMs = (Timing.now() - t0) * 1e3
         return QueryResult(query: label, budget: budget, rerank: mode, temperature: options.temperature,
                            bankSize: bank.count / max(store.embedDimension, 1), candidates: infos.count,
-                           hits: ranked, timings: timings)
+                           hits: ranked, timings: timings, refine: nil)
     }
 }

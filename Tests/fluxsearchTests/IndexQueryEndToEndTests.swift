@@ -146,6 +146,45 @@ final class IndexQueryEndToEndTests: XCTestCase {
         XCTAssertEqual(none.status, 1, none.stderr)
     }
 
+    struct RefineReport: Decodable { let result: Result
+        struct Result: Decodable { let rerank: String; let hits: [QueryReport.Hit]; let refine: Refine?; let bank_size: Int }
+        struct Refine: Decodable { let tokens: Int; let top: Int; let encoded: Int; let cached: Int } }
+
+    func testBankDualSoftmaxRefineAndQueryByExample() throws {
+        _ = try index()
+        let bankFile = dir.appendingPathComponent("bank.txt")
+        try Data("a red square\na green square\na blue square\na white screen\n".utf8).write(to: bankFile)
+        let added = try fluxsearch(["bank", "add", "--from", bankFile.path, "--model", model])
+        XCTAssertEqual(added.status, 0, added.stderr)
+        XCTAssertTrue(added.stdout.contains("the bank holds 4"), added.stdout)
+        let list = try fluxsearch(["bank", "list"])
+        XCTAssertEqual(list.stdout.split(separator: "\n").count, 4)
+
+        let args = ["query", "a red box", "--model", model, "--json", "--refine-tokens", "512", "--refine-top", "2"]
+        let first = try JSONDecoder().decode(RefineReport.self, from: Data(try fluxsearch(args).stdout.utf8))
+        XCTAssertEqual(first.result.rerank, "dsl")
+        XCTAssertEqual(first.result.bank_size, 4)
+        XCTAssertEqual(first.result.refine?.encoded, 2)
+        XCTAssertEqual(first.result.hits.prefix(2).map(\.budget), [512, 512])
+        XCTAssertEqual(first.result.hits.dropFirst(2).map(\.budget), [256, 256])
+        // Scores are cosine × dual-softmax weight: below the cosine, and ordered.
+        XCTAssertTrue(first.result.hits.allSatisfy { $0.score < $0.cosine || $0.cosine <= 0 })
+        let second = try JSONDecoder().decode(RefineReport.self, from: Data(try fluxsearch(args).stdout.utf8))
+        XCTAssertEqual(second.result.refine?.encoded, 0)
+        XCTAssertEqual(second.result.refine?.cached, 2, "refined vectors are cached in the index")
+
+        let example = try fluxsearch(["query", "--video", clips.appendingPathComponent("blue.mp4").path, "--model", model,
+                                      "--json", "--rerank", "none"])
+        XCTAssertEqual(example.status, 0, example.stderr)
+        let hits = try JSONDecoder().decode(QueryReport.self, from: Data(example.stdout.utf8)).result.hits
+        XCTAssertTrue(hits.first?.path.hasSuffix("blue.mp4") ?? false, "\(hits)")
+        XCTAssertEqual(Double(hits.first?.cosine ?? 0), 1, accuracy: 1e-4)
+
+        XCTAssertEqual(try fluxsearch(["bank", "clear"]).status, 0)
+        let plain = try JSONDecoder().decode(RefineReport.self, from: Data(try fluxsearch(["query", "a red box", "--model", model, "--json"]).stdout.utf8))
+        XCTAssertEqual(plain.result.rerank, "none")
+    }
+
     func testAnotherModelIsRefusedWithAHint() throws {
         _ = try index()
         let other = dir.appendingPathComponent("model2").path

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import FluxIngest
 import FluxModels
 import FluxQuery
 import FluxStore
@@ -14,8 +15,18 @@ struct QueryCommand: ParsableCommand {
         candidates are reranked by dual softmax against the index's query bank (see README, \
         "Ranking"); the best clip of each video is kept.
 
+        --refine-tokens M re-encodes the top results (--refine-top, default 10) from their \
+        source files at the larger budget M, re-scores and re-ranks them, and caches the new \
+        vectors in the index, so that later queries reuse them: index cheaply, look closer at \
+        the shortlist.
+
+        --video FILE searches by example: the clip (or --start/--end seconds of it) is \
+        encoded at the searched budget and used as the query.
+
         Examples:
           fluxsearch query "a red ball bounces to the right"
+          fluxsearch query "a red ball bounces" --refine-tokens 2048 --refine-top 5
+          fluxsearch query --video holiday.mp4 --start 12 --end 18
           fluxsearch query "two blue squares" -k 5 --json
           fluxsearch query "a green triangle spins" --tokens 512 --rerank none
         """)
@@ -25,7 +36,22 @@ struct QueryCommand: ParsableCommand {
     @OptionGroup var runtime: RuntimeOptions
 
     @Argument(help: "What you are looking for.")
-    var text: String
+    var text: String?
+
+    @Option(help: ArgumentHelp("Search by example: a video file whose clip is the query.", valueName: "file"), completion: .file())
+    var video: String?
+
+    @Option(help: ArgumentHelp("With --video: start of the example clip, seconds.", valueName: "s"))
+    var start: Double?
+
+    @Option(help: ArgumentHelp("With --video: end of the example clip, seconds.", valueName: "s"))
+    var end: Double?
+
+    @Option(help: ArgumentHelp("Re-encode the top results at this larger token budget and re-rank them.", valueName: "m"))
+    var refineTokens: Int?
+
+    @Option(help: ArgumentHelp("How many top results --refine-tokens re-encodes.", valueName: "p"))
+    var refineTop = 10
 
     @Option(name: .short, help: "Results to show.")
     var k = 10
@@ -52,9 +78,14 @@ struct QueryCommand: ParsableCommand {
     var jsonl = false
 
     func validate() throws {
-        if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+        if video == nil, (text ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             throw ValidationError("The query is empty; type what you are looking for, e.g. fluxsearch query \"a dog on a beach\".")
         }
+        if video != nil && text != nil { throw ValidationError("Give either a text or --video, not both.") }
+        if (start != nil || end != nil) && video == nil { throw ValidationError("--start and --end need --video.") }
+        if let start, let end, end <= start { throw ValidationError("--end must be after --start.") }
+        if let refineTokens, refineTokens < 1 { throw ValidationError("--refine-tokens must be positive.") }
+        guard refineTop >= 1 else { throw ValidationError("--refine-top must be at least 1.") }
         guard k >= 1 else { throw ValidationError("-k must be at least 1.") }
         guard temperature > 0 else { throw ValidationError("--temperature must be positive.") }
         if json && jsonl { throw ValidationError("Choose one of --json and --jsonl.") }
@@ -84,9 +115,27 @@ struct QueryCommand: ParsableCommand {
         var options = QueryOptions()
         options.k = k; options.budget = tokens; options.rerank = rerank; options.temperature = temperature
         options.perVideo = perVideo; options.minScore = minScore
-        let result = try retriever.search(text: text, options: options)
+        let t0 = Date()
+        let label = video.map { "video:" + $0 } ?? text ?? ""
+        var clipEncoder: ClipEncoder?
+        if video != nil || refineTokens != nil { clipEncoder = ClipEncoder(tower: try model.visionTower()) }
+        let q: [Float]
+        if let video, let clipEncoder {
+            let window = (start != nil || end != nil) ? TimeWindow(start: start ?? 0, end: end ?? .greatestFiniteMagnitude) : nil
+            q = try clipEncoder.encode(URL(fileURLWithPath: video), window: window, budget: try retriever.resolveBudget(tokens))
+        } else {
+            q = try retriever.encodeQuery(text ?? "")
+        }
+        let encodeMs = Date().timeIntervalSince(t0) * 1e3
+        var result = try retriever.search(vector: q, label: label, options: options)
+        result.timings.encodeMs = encodeMs
+        result.timings.totalMs += encodeMs
+        if let refineTokens, let clipEncoder {
+            try retriever.refine(&result, query: q, tokens: refineTokens, top: refineTop, encoder: clipEncoder)
+            for f in result.refine?.failed ?? [] { warn("refine: \(f)") }
+        }
         if json {
-            return try printJSON(Report(query: text, index: store.directory.path, model: settings.modelName,
+            return try printJSON(Report(query: label, index: store.directory.path, model: settings.modelName,
                                         modelHash: settings.modelWeightHash, result: result))
         }
         if jsonl {
@@ -99,12 +148,15 @@ struct QueryCommand: ParsableCommand {
     }
 
     func printTable(_ r: QueryResult) {
+        if let f = r.refine {
+            note("refined the top \(f.top) at \(f.tokens) tokens: \(f.encoded) encoded, \(f.cached) from the cache")
+        }
         print("\"\(r.query)\" — \(r.hits.count) result(s) of \(r.candidates) candidates, \(r.budget) tokens, rerank \(r.rerank.rawValue)\(r.rerank == .dsl ? " (bank \(r.bankSize))" : ""), \(String(format: "%.0f", r.timings.totalMs)) ms")
         guard !r.hits.isEmpty else { return print("no results") }
-        print(pad("#", 4) + pad("score", 8) + pad("cosine", 8) + pad("time", 15) + "path")
+        print(pad("#", 4) + pad("score", 8) + pad("cosine", 8) + pad("tokens", 7) + pad("time", 15) + "path")
         for h in r.hits {
             print(pad("\(h.rank)", 4) + pad(String(format: "%.4f", h.score), 8) + pad(String(format: "%.3f", h.cosine), 8)
-                  + pad(timeRange(h.start, h.end), 15) + h.path)
+                  + pad("\(h.budget)", 7) + pad(timeRange(h.start, h.end), 15) + h.path)
         }
         if let top = r.hits.first {
             print("play the top result: ffplay -ss \(String(format: "%.2f", top.start)) \(shellQuote(top.path))")
