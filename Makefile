@@ -4,10 +4,9 @@ BIN := .build/release/fluxsearch
 
 .PHONY: demo test setup build bench fixtures clean
 
-## demo: install what is missing, build in release, run the main job.
+## demo: install what is missing, build in release, index a small demo library, run queries.
 demo: setup build
-	$(BIN) --version
-	$(BIN) bench kernels
+	Tools/demo
 
 ## test: install what is missing, then build and run every test.
 test: setup
