@@ -58,7 +58,7 @@ final class CLITests: XCTestCase {
 
         let noInput = try CLI.run(["embed", "--model", "/tmp"])
         XCTAssertNotEqual(noInput.status, 0)
-        XCTAssertTrue(noInput.stderr.contains("Give exactly one input"), noInput.stderr)
+        XCTAssertTrue(noInput.stderr.contains("Give exactly one input: --video FILE"), noInput.stderr)
 
         let badThreads = try CLI.run(["bench", "kernels", "--threads", "0"])
         XCTAssertNotEqual(badThreads.status, 0)

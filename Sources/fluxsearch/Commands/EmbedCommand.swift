@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import FluxCore
+import FluxIngest
 import FluxModels
 
 /// `fluxsearch embed`: one embedding from a preprocessed tensor (or, later, a video) or a text.
@@ -16,7 +17,11 @@ struct EmbedCommand: ParsableCommand {
         --text encodes a sentence with the model's text tower (after the InternVideo2 \
         caption normalisation `pre_text`; --raw-text skips it) and prints its unit vector.
 
+        --video samples a file by the budget's flexi-sampling row (without --tokens: 8 frames at \
+        224 px, all tokens), as indexing does.
+
         Examples:
+          fluxsearch embed --model Corpus/models/demo --video clip.mp4 --tokens 1024
           fluxsearch embed --model Corpus/models/demo --tensor clip.npy --tokens 1024 --json
           fluxsearch embed --model Corpus/models/demo --text "a red ball bounces" --json
           fluxsearch embed --model DIR --tensor clip.npy --tokens 1024 --debug-selection
@@ -32,6 +37,16 @@ struct EmbedCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Preprocessed clips: float32 .npy [B, 3, T, H, W].", valueName: "file.npy"),
             completion: .file(extensions: ["npy"]))
     var tensor: String?
+
+    @Option(help: ArgumentHelp("A video file: sampled for the budget (flexi-sampling table), preprocessed, encoded.", valueName: "file"),
+            completion: .file())
+    var video: String?
+
+    @Option(help: ArgumentHelp("With --video: frames per clip, overriding the sampling table.", valueName: "t"))
+    var frames: Int?
+
+    @Option(help: ArgumentHelp("With --video: frame side in pixels (multiple of 14), overriding the sampling table.", valueName: "px"))
+    var size: Int?
 
     @Option(help: ArgumentHelp("A sentence to encode with the text tower.", valueName: "text"))
     var text: String?
@@ -49,8 +64,8 @@ struct EmbedCommand: ParsableCommand {
     var debugSelection = false
 
     func validate() throws {
-        guard (tensor != nil) != (text != nil) else {
-            throw ValidationError("Give exactly one input: --tensor FILE.npy or --text \"…\".")
+        guard [tensor != nil, text != nil, video != nil].filter({ $0 }).count == 1 else {
+            throw ValidationError("Give exactly one input: --video FILE, --tensor FILE.npy or --text \"…\".")
         }
         if let text, text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             throw ValidationError("--text is empty; type a sentence such as --text \"a dog runs on a beach\".")
@@ -86,12 +101,20 @@ struct EmbedCommand: ParsableCommand {
         runtime.apply()
         let directory = try ModelDirectory(URL(fileURLWithPath: model))
         let tower = try directory.visionTower()
-        guard let path = tensor else { return }
-        let array = try NPY.read(URL(fileURLWithPath: path))
-        guard case .float32(let shape, _) = array else {
-            throw ValidationError("\(path): expected a float32 array, got int64")
-        }
-        let out = try tower.encode(array.tensor, budget: tokens, projector: projector)
+        let input: Tensor, path: String
+        if let video {
+            // The budget's sampling row (frames × size); without --tokens, the unmasked 8 × 224.
+            let plan = try FlexiSamplingTable.tokenOptimized.plan(budget: tokens ?? 2048, frames: frames ?? (tokens == nil ? 8 : nil), size: size)
+            input = try VideoClipLoader.load(URL(fileURLWithPath: video), sampling: .middle(frames: plan.frames), size: plan.size).tensor
+            path = video
+        } else if let tensor {
+            let array = try NPY.read(URL(fileURLWithPath: tensor))
+            guard case .float32 = array else { throw ValidationError("\(tensor): expected a float32 array, got int64") }
+            input = array.tensor
+            path = tensor
+        } else { return }
+        let shape = input.shape
+        let out = try tower.encode(input, budget: tokens, projector: projector)
         let b = shape[0]
         let clips = (0..<b).map { i -> ClipResult in
             let f = out.features.slice(i..<(i + 1)).scalars

@@ -35,4 +35,11 @@ struct ModelOptions: ParsableArguments {
         let path = model ?? ProcessInfo.processInfo.environment[Self.environmentVariable] ?? Self.defaultPath
         return URL(fileURLWithPath: path).standardizedFileURL
     }
+
+    func validate() throws {
+        let usesDefault = model == nil && ProcessInfo.processInfo.environment[Self.environmentVariable] == nil
+        if usesDefault && !FileManager.default.fileExists(atPath: url.appendingPathComponent("config.json").path) {
+            throw ValidationError("No model given and no default model at \(Self.defaultPath) (run from the repository root, or pass --model DIR / set \(Self.environmentVariable)). Convert official weights with Tools/convert_checkpoint.py; `fluxsearch dev random-model --output DIR` writes a random one for smoke tests.")
+        }
+    }
 }
