@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "FluxIngest", targets: ["FluxIngest"]),
         .library(name: "FluxStore", targets: ["FluxStore"]),
         .library(name: "FluxQuery", targets: ["FluxQuery"]),
+        .library(name: "FluxEval", targets: ["FluxEval"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -44,9 +45,11 @@ let package = Package(
                                                  .product(name: "GRDB", package: "GRDB.swift")]),
         // Query: text encoding, ANN search, dual-softmax rerank, refine.
         .target(name: "FluxQuery", dependencies: ["FluxCore", "FluxModels", "FluxIngest", "FluxStore"]),
+        // Zero-shot retrieval evaluation: annotations, metrics, eval indexes, tuner.
+        .target(name: "FluxEval", dependencies: ["FluxCore", "FluxModels", "FluxIngest", "FluxStore", "FluxQuery"]),
         // The thin CLI.
         .executableTarget(name: "fluxsearch",
-                          dependencies: ["FluxCore", "FluxModels", "FluxIngest", "FluxStore", "FluxQuery",
+                          dependencies: ["FluxCore", "FluxModels", "FluxIngest", "FluxStore", "FluxQuery", "FluxEval",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "FluxCoreTests", dependencies: ["FluxCore"], exclude: ["Fixtures"]),
@@ -54,6 +57,7 @@ let package = Package(
         .testTarget(name: "FluxIngestTests", dependencies: ["FluxIngest"], exclude: ["Fixtures"]),
         .testTarget(name: "FluxQueryTests", dependencies: ["FluxQuery"]),
         .testTarget(name: "FluxStoreTests", dependencies: ["FluxStore"]),
+        .testTarget(name: "FluxEvalTests", dependencies: ["FluxEval"]),
         .testTarget(name: "fluxsearchTests", dependencies: ["fluxsearch"]),
     ],
     swiftLanguageModes: [.v5],

@@ -58,11 +58,13 @@ public enum CaptionFile {
         return rows.compactMap { column < $0.count ? $0[column] : nil }
     }
 
-    /// RFC 4180 CSV: quoted fields may hold commas, doubled quotes and newlines.
-    public static func parseCSV(_ text: String) -> [[String]] {
+    /// RFC 4180 delimited text (CSV by default): quoted fields may hold the delimiter, doubled
+    /// quotes and line breaks; CRLF, LF and CR end records; empty lines are skipped.
+    public static func parseCSV(_ text: String, delimiter: Character = ",") -> [[String]] {
         var rows: [[String]] = [], row: [String] = [], field = ""
-        var quoted = false, iterator = Array(text).makeIterator()
-        var pending: Character? = nil
+        var quoted = false, atFieldStart = true
+        var iterator = text.makeIterator()
+        var pending: Character?
         while let c = pending ?? iterator.next() {
             pending = nil
             if quoted {
@@ -71,15 +73,19 @@ public enum CaptionFile {
                         if next == "\"" { field.append("\"") } else { quoted = false; pending = next }
                     } else { quoted = false }
                 } else { field.append(c) }
-            } else if c == "\"" {
+            } else if c == "\"" && atFieldStart {
                 quoted = true
-            } else if c == "," {
-                row.append(field); field = ""
+                atFieldStart = false
+            } else if c == delimiter {
+                row.append(field); field = ""; atFieldStart = true
             } else if c == "\n" || c == "\r\n" || c == "\r" {
-                row.append(field); field = ""
+                row.append(field); field = ""; atFieldStart = true
                 if !(row.count == 1 && row[0].isEmpty) { rows.append(row) }
                 row = []
-            } else { field.append(c) }
+            } else {
+                field.append(c)
+                atFieldStart = false
+            }
         }
         if !field.isEmpty || !row.isEmpty { row.append(field); rows.append(row) }
         return rows

@@ -20,5 +20,6 @@ struct FluxSearch: ParsableCommand {
         """,
         version: version,
         subcommands: [IndexCommand.self, QueryCommand.self, InfoCommand.self, BankCommand.self, ExportCommand.self,
-                      RemoveCommand.self, ReindexCommand.self, EmbedCommand.self, ProbeCommand.self, TokenizeCommand.self, BenchCommand.self, DevCommand.self])
+                      RemoveCommand.self, ReindexCommand.self, EmbedCommand.self, ProbeCommand.self, TokenizeCommand.self, BenchCommand.self,
+                      EvalCommand.self, TuneCommand.self, DevCommand.self])
 }
