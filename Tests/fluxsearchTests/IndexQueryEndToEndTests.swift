@@ -185,6 +185,20 @@ final class IndexQueryEndToEndTests: XCTestCase {
         XCTAssertEqual(plain.result.rerank, "none")
     }
 
+    /// A model's sampling.json (from `tune`, or shipped with the model) decides the frames and
+    /// size per budget for embed, index and query.
+    func testModelSamplingTableIsUsed() throws {
+        let table = #"{"patch_size": 14, "entries": [{"budget": 256, "frames": 2, "size": 56}]}"#
+        try Data(table.utf8).write(to: URL(fileURLWithPath: model).appendingPathComponent("sampling.json"))
+        let r = try CLI.run(["embed", "--model", model, "--video", clips.appendingPathComponent("red.mp4").path, "--tokens", "256", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        struct Out: Decodable { let shape: [Int]; let tokensPerClip: Int }
+        let out = try JSONDecoder().decode(Out.self, from: Data(r.stdout.utf8))
+        XCTAssertEqual(out.shape, [1, 3, 2, 56, 56])
+        XCTAssertEqual(out.tokensPerClip, 32)
+        XCTAssertEqual(try index().indexed.count, 4)
+    }
+
     func testAnotherModelIsRefusedWithAHint() throws {
         _ = try index()
         let other = dir.appendingPathComponent("model2").path

@@ -104,7 +104,8 @@ struct EmbedCommand: ParsableCommand {
         let input: Tensor, path: String
         if let video {
             // The budget's sampling row (frames × size); without --tokens, the unmasked 8 × 224.
-            let plan = try FlexiSamplingTable.tokenOptimized.plan(budget: tokens ?? 2048, frames: frames ?? (tokens == nil ? 8 : nil), size: size)
+            let table = try FlexiSamplingTable.load(modelDirectory: directory.url) ?? .tokenOptimized
+            let plan = try table.plan(budget: tokens ?? 2048, frames: frames ?? (tokens == nil ? 8 : nil), size: size)
             input = try VideoClipLoader.load(URL(fileURLWithPath: video), sampling: .middle(frames: plan.frames), size: plan.size).tensor
             path = video
         } else if let tensor {

@@ -91,6 +91,8 @@ struct IndexCommand: ParsableCommand {
         let model = try ModelDirectory(modelOptions.url)
         let tower = try model.visionTower()
         var options = Indexer.Options(budgets: budgets)
+        // The model's own budget → (frames, size) table (tuned or shipped), else the default.
+        options.samplingTable = try FlexiSamplingTable.load(modelDirectory: model.url) ?? .tokenOptimized
         options.frames = frames; options.size = size; options.recursive = recursive
         options.segments = segment.flatMap(parseSegment)
         for b in budgets { _ = try options.samplingTable.plan(budget: b, frames: frames, size: size) }

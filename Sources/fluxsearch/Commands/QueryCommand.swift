@@ -118,7 +118,10 @@ struct QueryCommand: ParsableCommand {
         let t0 = Date()
         let label = video.map { "video:" + $0 } ?? text ?? ""
         var clipEncoder: ClipEncoder?
-        if video != nil || refineTokens != nil { clipEncoder = ClipEncoder(tower: try model.visionTower()) }
+        if video != nil || refineTokens != nil {
+            clipEncoder = ClipEncoder(tower: try model.visionTower(),
+                                      samplingTable: try FlexiSamplingTable.load(modelDirectory: model.url) ?? .tokenOptimized)
+        }
         let q: [Float]
         if let video, let clipEncoder {
             let window = (start != nil || end != nil) ? TimeWindow(start: start ?? 0, end: end ?? .greatestFiniteMagnitude) : nil
