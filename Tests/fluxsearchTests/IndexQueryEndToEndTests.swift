@@ -48,7 +48,11 @@ final class IndexQueryEndToEndTests: XCTestCase {
     func index(_ extra: [String] = []) throws -> Summary {
         let r = try fluxsearch(["index", clips.path, "--model", model, "--tokens", "256", "--json"] + extra)
         XCTAssertEqual(r.status, 0, r.stderr)
-        return try JSONDecoder().decode(Summary.self, from: Data(r.stdout.utf8))
+        struct Report: Decodable { let model: String; let model_hash: String; let summary: Summary }
+        let report = try JSONDecoder().decode(Report.self, from: Data(r.stdout.utf8))
+        XCTAssertEqual(report.model, "tiny-random")
+        XCTAssertTrue(report.model_hash.hasPrefix("h64:"), report.model_hash)
+        return report.summary
     }
 
     func info() throws -> Info {
@@ -127,7 +131,8 @@ final class IndexQueryEndToEndTests: XCTestCase {
         let r = try fluxsearch(["index", clips.path, "--model", model, "--tokens", "256", "--json"])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stderr.contains("warning:") && r.stderr.contains("could not be indexed"), r.stderr)
-        let s = try JSONDecoder().decode(Summary.self, from: Data(r.stdout.utf8))
+        struct Report: Decodable { let summary: Summary }
+        let s = try JSONDecoder().decode(Report.self, from: Data(r.stdout.utf8)).summary
         let failedNames = Set(s.failed.map { URL(fileURLWithPath: $0.path).lastPathComponent })
         for name in bad { XCTAssertTrue(failedNames.contains(name), "\(name) should have failed: \(s.failed)") }
         XCTAssertTrue(s.failed.allSatisfy { !$0.reason.isEmpty })

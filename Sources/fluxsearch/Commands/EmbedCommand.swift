@@ -81,6 +81,7 @@ struct EmbedCommand: ParsableCommand {
 
     struct Report: Encodable {
         let model: String
+        let modelHash: String
         let input: String
         let shape: [Int]
         let budget: Int?
@@ -91,6 +92,7 @@ struct EmbedCommand: ParsableCommand {
 
     struct TextReport: Encodable {
         let model: String
+        let modelHash: String
         let text: String
         let tokens: [Int32]
         let embedding: [Float]
@@ -123,7 +125,7 @@ struct EmbedCommand: ParsableCommand {
             return ClipResult(embedding: e, feature: f, kept: debugSelection ? out.kept?[i] : nil)
         }
         if output.json {
-            try printJSON(Report(model: directory.configuration.name, input: path, shape: shape, budget: tokens,
+            try printJSON(Report(model: directory.configuration.name, modelHash: try directory.weightHash(), input: path, shape: shape, budget: tokens,
                                  projector: out.projector, tokensPerClip: out.tokensPerClip, clips: clips))
             return
         }
@@ -144,7 +146,7 @@ struct EmbedCommand: ParsableCommand {
         let tokens = encoder.tokens(for: text)
         let v = try encoder.encode(text)
         if output.json {
-            try printJSON(TextReport(model: directory.configuration.name, text: text, tokens: tokens, embedding: v))
+            try printJSON(TextReport(model: directory.configuration.name, modelHash: try directory.weightHash(), text: text, tokens: tokens, embedding: v))
             return
         }
         let head = v.prefix(8).map { String(format: "%+.4f", $0) }.joined(separator: " ")

@@ -126,7 +126,12 @@ struct IndexCommand: ParsableCommand {
         signal(SIGINT, SIG_DFL)
 
         if json {
-            try printJSON(summary)
+            struct Report: Encodable {
+                let index: String, model: String, model_hash: String, budgets: [Int]
+                let summary: Indexer.Summary
+            }
+            try printJSON(Report(index: store.directory.path, model: settings.modelName, model_hash: settings.modelWeightHash,
+                                 budgets: budgets, summary: summary))
         } else {
             print("indexed \(summary.indexed.count), skipped \(summary.skipped.count) unchanged, failed \(summary.failed.count)"
                   + (summary.pruned.isEmpty ? "" : ", pruned \(summary.pruned.count)")
