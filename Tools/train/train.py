@@ -1,0 +1,357 @@
+#!/usr/bin/env python3
+"""Train the offline demo's small FluxViT-CLIP on the synthetic corpus (CPU, 2 threads) and export it.
+
+Reproduce the committed model (Corpus/models/demo) exactly, from the repository root:
+
+    python3 Tools/synth/generate.py                 # corpus: 3,450 clips, ~9 min
+    python3 Tools/train/cache_frames.py             # decode once into uint8 caches (2.1 GB), ~8 min
+    python3 Tools/train/train.py --out Corpus/models/demo     # train + export (see TRAINING below)
+
+Same seed, same corpus, same torch version (2.5.1 CPU), thread count (2) and CPU type (the
+bfloat16 autocast uses AVX512-BF16 kernels where the CPU has them) give the same weights: the
+batches, the per-sub-batch flexi shapes, the frame draws and the captions all come from one
+seeded torch.Generator, initialisation from another, and deterministic algorithms are
+enforced. `--max-minutes` (57) is a safety stop only; when it fires the log and training.json
+say the run was cut short (and so is not the reproducible recipe). Default: 16 epochs of 93
+steps, about 45-50 minutes on 2 cores.
+
+Model (Tools/train/model.py): the project's reference towers at small size. FluxViT vision
+tower (Dual Patch Norm, GLPE: gpe_proj + per-block LPE, qk-norm, LayerScale, tanh-GELU,
+group-dynamic token selection, three attention-pooling projectors for 512/256/128 tokens),
+vision_align, and a causal MobileCLIP-style text tower with the real CLIP BPE tokenizer
+(vocabulary 49,408, context 32, InternVideo2 `pre_text` normalisation first).
+
+TRAINING (Flux style), per step of --batch clips, split into sub-batches of --sub-batch:
+  1. flexi-sampling: each sub-batch draws its own (frames T, size S) from FLEXI (T up to 16,
+     S in 84/98/112); for each clip one random frame per segment of the T-segment `middle`
+     grid (taken from the 16-frame cache, resized to S exactly as the Swift ingestion resizes);
+  2. the pool of T·(S/14)² patch tokens is cut by the group-dynamic selector (MODEL_SPEC §2.4)
+     to each of the three budgets 512/256/128, each budget using the projector inference
+     would pick (fluxvit.choose_projector);
+  3. loss = CLIP(full) + 0.5·(CLIP(1/2) + CLIP(1/4)) + 1.0·[(1 − cos(e½, sg(e_full))) +
+     (1 − cos(e¼, sg(e_full)))]: symmetric InfoNCE with a learnable temperature (logit scale
+     capped at 100) for every budget, and self-distillation of the two smaller budgets
+     towards the detached full-budget embedding;
+  4. AdamW (lr 7e-4, betas 0.9/0.98, weight decay --wd on matrices only), linear warmup (5 %)
+     then cosine; forward under bfloat16 autocast (fp32 master weights, fp32 losses, token
+     importance in fp32); gradient norm clipped at 1.
+Batches: half are random slices of an epoch permutation, half are hard-negative batches of
+clips sharing one or two attributes with a random anchor clip (--hard 0.5).
+Validation after every epoch (val split, exact 8-frame eval inputs at 112 px): T2V R@1 at the
+full budget (8 x 112² = 512 tokens, no selection), at 128 tokens selected from that pool, and at
+128 tokens as 2 frames without selection.
+
+Outputs:
+  <out>/config.json, model.safetensors (F16), sampling.json, bank.txt, training.json
+        (recipe, command, seeds, versions, corpus manifest hashes, metrics per epoch, final
+        PyTorch test metrics of the exported weights)
+  <run-dir>/metrics.jsonl (one line per logged step / epoch), <run-dir>/last.pt (fp32 state)
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import os
+import platform
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "reference"))
+import frames as fr  # noqa: E402
+import model as mdl  # noqa: E402
+from tokenizer_parity import open_clip_ids, pre_text  # noqa: E402
+
+# (frames, size, weight): per-sub-batch flexi shapes. T must be 2 or an even number >= 6 for
+# the selector (T = 4 would make groups of one frame). 8 x 112 is the full-budget eval input.
+FLEXI = ((8, 112, 4), (16, 112, 2), (12, 112, 2), (6, 112, 1), (2, 112, 1),
+         (8, 98, 1), (12, 98, 1), (16, 84, 1), (8, 84, 1))
+POOL_FRAMES = 16
+MODEL_NAME = "fluxsearch-demo-v1"
+
+
+def log(msg):
+    print(time.strftime("%H:%M:%S"), msg, flush=True)
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        h.update(f.read())
+    return h.hexdigest()
+
+
+def tokenize_all(texts, context):
+    return torch.tensor([open_clip_ids(pre_text(t), context) for t in texts], dtype=torch.long)
+
+
+def load_split(cache, manifests, split, kinds):
+    entries = json.load(open(os.path.join(manifests, f"{split}.json")))
+    meta = json.load(open(os.path.join(cache, f"{split}_meta.json")))
+    if meta["videos"] != [e["video"] for e in entries]:
+        sys.exit(f"{cache}/{split}_meta.json does not match {manifests}/{split}.json; re-run Tools/train/cache_frames.py")
+    arrays = {k: torch.from_numpy(np.load(os.path.join(cache, f"{split}_{k}.npy"))) for k in kinds}
+    caps = [e["caption"] if isinstance(e["caption"], list) else [e["caption"]] for e in entries]
+    return entries, arrays, caps
+
+
+def draw_frames(pool: torch.Tensor, T: int, g: torch.Generator) -> torch.Tensor:
+    """pool uint8 [B, 16, S, S, 3] -> [B, T, S, S, 3]: per clip and segment of the T-segment
+    grid, one random cached frame whose position falls in that segment."""
+    B = pool.shape[0]
+    seg = [[j for j in range(POOL_FRAMES) if int((j + 0.5) * T / POOL_FRAMES) == i] for i in range(T)]
+    idx = torch.empty(B, T, dtype=torch.long)
+    for i, cands in enumerate(seg):
+        pick = torch.randint(len(cands), (B,), generator=g)
+        idx[:, i] = torch.tensor(cands)[pick]
+    return torch.gather(pool, 1, idx.view(B, T, 1, 1, 1).expand(-1, -1, *pool.shape[2:]))
+
+
+def to_input(frames_u8: torch.Tensor, size: int) -> torch.Tensor:
+    """uint8 [B, T, 112, 112, 3] -> normalised float [B, 3, T, size, size]."""
+    B, T = frames_u8.shape[:2]
+    if size != frames_u8.shape[2]:
+        x = frames_u8.reshape(B * T, *frames_u8.shape[2:]).permute(0, 3, 1, 2).float()
+        x = F.interpolate(x, size=(size, size), mode="bicubic", align_corners=False)
+        frames_u8 = torch.round(x.clamp(0, 255)).to(torch.uint8).permute(0, 2, 3, 1).reshape(B, T, size, size, 3)
+    return fr.normalize(frames_u8)
+
+
+def clip_loss(v, t, scale):
+    logits = scale * v @ t.t()
+    target = torch.arange(v.shape[0])
+    return 0.5 * (F.cross_entropy(logits, target) + F.cross_entropy(logits.t(), target))
+
+
+def r_at_1(v, t):
+    """T2V and V2T R@1 (%) for one caption per video, diagonal ground truth (raw cosine)."""
+    s = v @ t.t()
+    gt = torch.arange(s.shape[0])
+    t2v = (s.t().argmax(1) == gt).float().mean().item() * 100
+    v2t = (s.argmax(1) == gt).float().mean().item() * 100
+    return t2v, v2t
+
+
+@torch.no_grad()
+def evaluate(model, arrays, ids, chunk=25):
+    """Val/test metrics on the exact eval inputs (8 and 2 middle frames at 112 px)."""
+    model.eval()
+    t = model.encode_text(ids)
+    out = {}
+    for name, kind, budget in (("full_512", "mid8", 512), ("sel_128_of_8x112", "mid8", 128),
+                               ("sel_256_of_8x112", "mid8", 256), ("nosel_128_2x112", "mid2", 128)):
+        vs = []
+        for i in range(0, arrays[kind].shape[0], chunk):
+            x = fr.normalize(arrays[kind][i:i + chunk])
+            vs.append(model.encode_video(x, budget=budget))
+        v = torch.cat(vs)
+        t2v, v2t = r_at_1(v, t)
+        out[name] = {"t2v_r1": round(t2v, 2), "v2t_r1": round(v2t, 2)}
+    model.train()
+    return out
+
+
+ATTRIBUTES = ("count", "size", "colour", "shape", "motion", "background")
+
+
+def make_batches(attrs, n_steps, batch, hard, g):
+    """Index batches for one epoch. With probability `hard` a batch is drawn from the clips that
+    share one or two attributes with a random anchor clip (hard negatives: the contrastive loss
+    must then separate the clips by the remaining attributes); otherwise it is a slice of a
+    random permutation. Train keys are unique, so no two clips of a batch share a caption."""
+    N = len(attrs)
+    perm = torch.randperm(N, generator=g)
+    out = []
+    for s in range(n_steps):
+        if torch.rand(1, generator=g).item() < hard:
+            anchor = int(torch.randint(N, (1,), generator=g))
+            k = 1 + int(torch.randint(2, (1,), generator=g))
+            shared = [ATTRIBUTES[int(i)] for i in torch.randperm(len(ATTRIBUTES), generator=g)[:k]]
+            pool = [i for i in range(N) if all(attrs[i][a] == attrs[anchor][a] for a in shared)]
+            pool_t = torch.tensor(pool)
+            pick = pool_t[torch.randperm(len(pool), generator=g)[:batch]]
+            if len(pick) < batch:
+                taken = set(pick.tolist())
+                rest = torch.tensor([i for i in torch.randperm(N, generator=g).tolist() if i not in taken])
+                pick = torch.cat([pick, rest[: batch - len(pick)]])
+            out.append(pick)
+        else:
+            out.append(perm[s * batch:(s + 1) * batch])
+    return out
+
+
+def param_groups(model, wd):
+    decay, no_decay = [], []
+    for name, p in model.named_parameters():
+        if p.dim() >= 2 and "pos_embed" not in name and "embedding_layer" not in name and "cls_token" not in name:
+            decay.append(p)
+        else:
+            no_decay.append(p)
+    return [{"params": decay, "weight_decay": wd}, {"params": no_decay, "weight_decay": 0.0}]
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", default="Corpus/models/demo", help="model directory to export to")
+    ap.add_argument("--run-dir", default="Corpus/generated/train/demo", help="logs and fp32 checkpoint")
+    ap.add_argument("--manifests", default="Corpus/synth")
+    ap.add_argument("--cache", default="Corpus/generated/synth/cache")
+    ap.add_argument("--seed", type=int, default=8)
+    ap.add_argument("--epochs", type=int, default=16)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--sub-batch", type=int, default=8)
+    ap.add_argument("--lr", type=float, default=7e-4)
+    ap.add_argument("--wd", type=float, default=0.05)
+    ap.add_argument("--warmup", type=float, default=0.05, help="fraction of the steps")
+    ap.add_argument("--distill", type=float, default=1.0, help="weight of the self-distillation terms")
+    ap.add_argument("--hard", type=float, default=0.5, help="fraction of hard-negative batches (clips sharing 1-2 attributes)")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=True,
+                    help="bfloat16 autocast for the forward (about 2x faster on AVX512-BF16 CPUs; fp32 master weights)")
+    ap.add_argument("--limit-train", type=int, help="use only the first N train clips (smoke runs)")
+    ap.add_argument("--max-minutes", type=float, default=57.0, help="safety stop (breaks reproducibility when it fires)")
+    ap.add_argument("--log-every", type=int, default=20)
+    args = ap.parse_args(argv)
+
+    torch.set_num_threads(args.threads)
+    torch.use_deterministic_algorithms(True)
+    torch.manual_seed(args.seed)
+    os.makedirs(args.run_dir, exist_ok=True)
+    metrics_path = os.path.join(args.run_dir, "metrics.jsonl")
+    mlog = open(metrics_path, "w")
+
+    def record(**kw):
+        mlog.write(json.dumps(kw) + "\n")
+        mlog.flush()
+
+    t_start = time.time()
+    vcfg, tcfg, E = mdl.demo_configs()
+    model = mdl.DemoCLIP(vcfg, tcfg, E)
+    mdl.initialize(model, args.seed)
+    n_params = sum(p.numel() for p in model.parameters())
+
+    train_entries, train_arr, train_caps = load_split(args.cache, args.manifests, "train", ["pool16"])
+    val_entries, val_arr, val_caps = load_split(args.cache, args.manifests, "val", ["mid8", "mid2"])
+    pool = train_arr["pool16"]
+    train_attrs = [e["attributes"] for e in train_entries]
+    if args.limit_train:
+        pool, train_caps, train_attrs = pool[: args.limit_train], train_caps[: args.limit_train], train_attrs[: args.limit_train]
+    N = pool.shape[0]
+    ncap = max(len(c) for c in train_caps)
+    train_ids = torch.stack([tokenize_all([c[i % len(c)] for i in range(ncap)], tcfg.context_length) for c in train_caps])
+    val_ids = tokenize_all([c[0] for c in val_caps], tcfg.context_length)
+    log(f"model {n_params / 1e6:.2f} M parameters; train {N} clips x {ncap} captions, val {len(val_caps)}; "
+        f"{time.time() - t_start:.0f} s to load")
+
+    steps_per_epoch = N // args.batch
+    total = steps_per_epoch * args.epochs
+    warm = max(1, int(total * args.warmup))
+    opt = torch.optim.AdamW(param_groups(model, args.wd), lr=args.lr, betas=(0.9, 0.98), eps=1e-6)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: (s + 1) / warm if s < warm else 0.5 * (1 + math.cos(math.pi * (s - warm) / max(1, total - warm))))
+    g = torch.Generator().manual_seed(args.seed + 1)
+    shapes = torch.tensor([w for _, _, w in FLEXI], dtype=torch.float)
+
+    history = []
+    cut_short = False
+    step = 0
+    model.train()
+    for epoch in range(args.epochs):
+        batches = make_batches(train_attrs, steps_per_epoch, args.batch, args.hard, g)
+        t_epoch = time.time()
+        for s in range(steps_per_epoch):
+            idx = batches[s]
+            cap_pick = torch.randint(ncap, (len(idx),), generator=g)
+            ids = train_ids[idx, cap_pick]
+            levels = [[], [], []]
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+                for b0 in range(0, len(idx), args.sub_batch):
+                    sub = idx[b0:b0 + args.sub_batch]
+                    T, S, _ = FLEXI[int(torch.multinomial(shapes, 1, generator=g))]
+                    x = to_input(draw_frames(pool[sub], T, g), S)
+                    for lvl, e in enumerate(model.encode_budgets(x, mdl.BUDGETS)):
+                        levels[lvl].append(e)
+                t = model.encode_text(ids)
+            v = [F.normalize(torch.cat(l).float(), dim=-1) for l in levels]
+            t = F.normalize(t.float(), dim=-1)
+            scale = model.logit_scale.exp().clamp(max=100)
+            l_full = clip_loss(v[0], t, scale)
+            l_small = clip_loss(v[1], t, scale) + clip_loss(v[2], t, scale)
+            teacher = v[0].detach()
+            l_dist = (1 - (v[1] * teacher).sum(-1)).mean() + (1 - (v[2] * teacher).sum(-1)).mean()
+            loss = l_full + 0.5 * l_small + args.distill * l_dist
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            with torch.no_grad():
+                model.logit_scale.clamp_(0, math.log(100))
+            step += 1
+            if step % args.log_every == 0 or step == 1:
+                el = time.time() - t_start
+                log(f"epoch {epoch + 1} step {step}/{total} loss {loss.item():.3f} (clip {l_full.item():.3f}, "
+                    f"small {l_small.item():.3f}, distill {l_dist.item():.3f}) scale {scale.item():.1f} "
+                    f"lr {sched.get_last_lr()[0]:.2e} {el / 60:.1f} min")
+                record(kind="step", epoch=epoch + 1, step=step, loss=loss.item(), clip=l_full.item(),
+                       clip_small=l_small.item(), distill=l_dist.item(), scale=scale.item(), minutes=el / 60)
+            if (time.time() - t_start) / 60 > args.max_minutes:
+                cut_short = True
+                break
+        val = evaluate(model, val_arr, val_ids)
+        el = time.time() - t_start
+        log(f"epoch {epoch + 1} done in {time.time() - t_epoch:.0f} s; val T2V R@1 full {val['full_512']['t2v_r1']:.1f}, "
+            f"128 sel {val['sel_128_of_8x112']['t2v_r1']:.1f}, 128 2fr {val['nosel_128_2x112']['t2v_r1']:.1f} "
+            f"(chance {100 / len(val_caps):.2f}); {el / 60:.1f} min")
+        history.append({"epoch": epoch + 1, "step": step, "minutes": round(el / 60, 2), "val": val})
+        record(kind="epoch", epoch=epoch + 1, step=step, minutes=el / 60, val=val)
+        torch.save({"model": model.state_dict(), "epoch": epoch + 1, "step": step}, os.path.join(args.run_dir, "last.pt"))
+        if cut_short:
+            log(f"STOPPED by --max-minutes {args.max_minutes} after {step}/{total} steps: NOT the reproducible recipe")
+            break
+    train_minutes = (time.time() - t_start) / 60
+
+    # ---- export -------------------------------------------------------------------------
+    sampling = {"patch_size": mdl.PATCH,
+                "entries": [{"budget": b, "frames": mdl.FULL_FRAMES, "size": mdl.FRAME_SIZE} for b in sorted(mdl.BUDGETS)]}
+    # query bank for the dual softmax: the first caption of every third train clip (1,000)
+    bank = [c[0] for c in train_caps[::3]]
+    mdl.write_model_dir(model, args.out, MODEL_NAME, "f16", {
+        "sampling.json": json.dumps(sampling, indent=2, sort_keys=True) + "\n",
+        "bank.txt": "\n".join(bank) + "\n",
+    })
+    exported = mdl.load_model_dir(args.out)
+    test_entries, test_arr, test_caps = load_split(args.cache, args.manifests, "test", ["mid8", "mid2"])
+    test = evaluate(exported, test_arr, tokenize_all([c[0] for c in test_caps], tcfg.context_length))
+    log(f"exported to {args.out}; PyTorch test T2V R@1 (F16 weights, raw cosine): full {test['full_512']['t2v_r1']:.1f}, "
+        f"128 selected from 8x112 {test['sel_128_of_8x112']['t2v_r1']:.1f}, 128 as 2x112 {test['nosel_128_2x112']['t2v_r1']:.1f} "
+        f"(chance {100 / len(test_caps):.2f})")
+    record(kind="test", test=test)
+    info = {
+        "name": MODEL_NAME,
+        "command": "python3 Tools/train/train.py " + " ".join(sys.argv[1:] if argv is None else argv),
+        "reproduce": ["python3 Tools/synth/generate.py", "python3 Tools/train/cache_frames.py",
+                      "python3 Tools/train/train.py --out Corpus/models/demo"],
+        "args": vars(args), "cut_short": cut_short, "steps": step, "planned_steps": total,
+        "train_minutes": round(train_minutes, 1), "parameters": n_params,
+        "flexi": [list(f) for f in FLEXI], "budgets": list(mdl.BUDGETS),
+        "versions": {"python": platform.python_version(), "torch": torch.__version__, "numpy": np.__version__},
+        "corpus": {s: sha256(os.path.join(args.manifests, f"{s}.json")) for s in ("train", "val", "test")},
+        "history": history, "test_pytorch": test,
+    }
+    with open(os.path.join(args.out, "training.json"), "w") as f:
+        json.dump(info, f, indent=1)
+        f.write("\n")
+    log(f"done in {(time.time() - t_start) / 60:.1f} min")
+
+
+if __name__ == "__main__":
+    main()
