@@ -66,7 +66,10 @@ import torch.nn.functional as F
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "reference"))
+sys.path.insert(0, os.path.join(HERE, "..", "synth"))
+import captions as capgen  # noqa: E402
 import frames as fr  # noqa: E402
+import scenes  # noqa: E402
 import model as mdl  # noqa: E402
 from tokenizer_parity import open_clip_ids, pre_text  # noqa: E402
 
@@ -125,10 +128,14 @@ def to_input(frames_u8: torch.Tensor, size: int) -> torch.Tensor:
     return fr.normalize(frames_u8)
 
 
-def clip_loss(v, t, scale):
+def clip_loss(v, t, scale, neg=None):
+    """Symmetric InfoNCE over the batch; neg [B, K, E] (counterfactual captions of each clip)
+    join the video->text side only: clip i must prefer its caption to the batch's other
+    captions and to its own K almost-right ones."""
     logits = scale * v @ t.t()
     target = torch.arange(v.shape[0])
-    return 0.5 * (F.cross_entropy(logits, target) + F.cross_entropy(logits.t(), target))
+    v2t = logits if neg is None else torch.cat([logits, scale * torch.einsum("be,bke->bk", v, neg)], dim=1)
+    return 0.5 * (F.cross_entropy(v2t, target) + F.cross_entropy(logits.t(), target))
 
 
 def r_at_1(v, t):
@@ -160,32 +167,88 @@ def evaluate(model, arrays, ids, chunk=25):
 
 
 ATTRIBUTES = ("count", "size", "colour", "shape", "motion", "background")
+EASY = ("colour", "background")          # learnt first; hard batches hold them fixed
+FINE = ("count", "size", "shape", "motion")
 
 
 def make_batches(attrs, n_steps, batch, hard, g):
-    """Index batches for one epoch. With probability `hard` a batch is drawn from the clips that
-    share one or two attributes with a random anchor clip (hard negatives: the contrastive loss
-    must then separate the clips by the remaining attributes); otherwise it is a slice of a
-    random permutation. Train keys are unique, so no two clips of a batch share a caption."""
+    """Index batches for one epoch.
+
+    With probability 1 - `hard` a batch is a slice of a random permutation. Otherwise it is a
+    hard-negative batch around a random anchor clip: clips with the anchor's colour and
+    background (and, half of the time, also its value of one of count/size/shape/motion),
+    topped up from the colour+background group, then at random. Colour and background are
+    learnt within the first epochs; after that random batches carry almost no signal about
+    the fine attributes, while in these batches only count, size, shape and motion tell the
+    clips apart. Train keys are unique, so no two clips of a batch share a caption."""
     N = len(attrs)
     perm = torch.randperm(N, generator=g)
     out = []
     for s in range(n_steps):
-        if torch.rand(1, generator=g).item() < hard:
-            anchor = int(torch.randint(N, (1,), generator=g))
-            k = 1 + int(torch.randint(2, (1,), generator=g))
-            shared = [ATTRIBUTES[int(i)] for i in torch.randperm(len(ATTRIBUTES), generator=g)[:k]]
-            pool = [i for i in range(N) if all(attrs[i][a] == attrs[anchor][a] for a in shared)]
-            pool_t = torch.tensor(pool)
-            pick = pool_t[torch.randperm(len(pool), generator=g)[:batch]]
-            if len(pick) < batch:
-                taken = set(pick.tolist())
-                rest = torch.tensor([i for i in torch.randperm(N, generator=g).tolist() if i not in taken])
-                pick = torch.cat([pick, rest[: batch - len(pick)]])
-            out.append(pick)
-        else:
+        if torch.rand(1, generator=g).item() >= hard:
             out.append(perm[s * batch:(s + 1) * batch])
+            continue
+        anchor = attrs[int(torch.randint(N, (1,), generator=g))]
+        shared = list(EASY)
+        extra = int(torch.randint(2 * len(FINE), (1,), generator=g))
+        if extra < len(FINE):
+            shared.append(FINE[extra])
+        picked, taken = [], set()
+        for level in (shared, list(EASY), []):
+            if len(picked) >= batch:
+                break
+            group = [i for i in range(N) if i not in taken and all(attrs[i][a] == anchor[a] for a in level)]
+            order = torch.randperm(len(group), generator=g)[: batch - len(picked)].tolist()
+            for o in order:
+                picked.append(group[o])
+                taken.add(group[o])
+        out.append(torch.tensor(picked))
     return out
+
+
+VALUES = {"count": scenes.COUNTS, "size": scenes.SIZES, "colour": tuple(scenes.COLOURS), "shape": scenes.SHAPES,
+          "motion": scenes.MOTIONS, "background": scenes.BACKGROUNDS}
+
+
+def counterfactual_captions(attrs, per_attribute, seed):
+    """For every clip, 6 x per_attribute captions that are false for it: its key with exactly one
+    attribute changed (a random other value), phrased by the corpus caption generator
+    (Tools/synth/captions.py). A clip without a size (grow/shrink) gets motion swaps instead."""
+    out = []
+    for i, a in enumerate(attrs):
+        key = {k: a[k] for k in ATTRIBUTES}
+        texts = []
+        for j, k in enumerate(ATTRIBUTES):
+            kk = "motion" if (k == "size" and key["size"] is None) else k
+            for m in range(per_attribute):
+                rng = np.random.default_rng([seed, i, j, m])
+                alts = [v for v in VALUES[kk] if v != key[kk]]
+                b = dict(key)
+                b[kk] = alts[int(rng.integers(len(alts)))]
+                if kk == "motion" and b["size"] is None and b["motion"] not in scenes.SIZELESS_MOTIONS:
+                    b["size"] = scenes.SIZES[int(rng.integers(2))]
+                texts.append(capgen.caption(scenes.Key(**b), rng))
+        out.append(texts)
+    return out
+
+
+class AttributeHeads(torch.nn.Module):
+    """Training-only linear classifiers of the six key attributes on the joint-space video
+    embedding (not exported). Size has a third class for grow/shrink (no size)."""
+
+    def __init__(self, dim):
+        super().__init__()
+        self.heads = torch.nn.ModuleDict({k: torch.nn.Linear(dim, len(VALUES[k]) + (k == "size")) for k in ATTRIBUTES})
+
+    def loss(self, v, labels):
+        return sum(F.cross_entropy(self.heads[k](v), labels[:, j]) for j, k in enumerate(ATTRIBUTES)) / len(ATTRIBUTES)
+
+
+def attribute_labels(attrs):
+    rows = []
+    for a in attrs:
+        rows.append([VALUES[k].index(a[k]) if a[k] is not None else len(VALUES[k]) for k in ATTRIBUTES])
+    return torch.tensor(rows, dtype=torch.long)
 
 
 def param_groups(model, wd):
@@ -212,7 +275,11 @@ def main(argv=None):
     ap.add_argument("--wd", type=float, default=0.05)
     ap.add_argument("--warmup", type=float, default=0.05, help="fraction of the steps")
     ap.add_argument("--distill", type=float, default=1.0, help="weight of the self-distillation terms")
-    ap.add_argument("--hard", type=float, default=0.5, help="fraction of hard-negative batches (clips sharing 1-2 attributes)")
+    ap.add_argument("--aux", type=float, default=1.0,
+                    help="weight of the auxiliary attribute classification on the video embedding (0: off)")
+    ap.add_argument("--hard", type=float, default=0.0, help="fraction of hard-negative batches (clips sharing colour and background)")
+    ap.add_argument("--negatives", type=int, default=6,
+                    help="counterfactual captions per clip and step, added to its video->text softmax (0: off)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=True,
                     help="bfloat16 autocast for the forward (about 2x faster on AVX512-BF16 CPUs; fp32 master weights)")
@@ -248,13 +315,21 @@ def main(argv=None):
     ncap = max(len(c) for c in train_caps)
     train_ids = torch.stack([tokenize_all([c[i % len(c)] for i in range(ncap)], tcfg.context_length) for c in train_caps])
     val_ids = tokenize_all([c[0] for c in val_caps], tcfg.context_length)
+    neg_ids = None
+    if args.negatives:
+        cf = counterfactual_captions(train_attrs, 2, args.seed)
+        neg_ids = torch.stack([tokenize_all(c, tcfg.context_length) for c in cf])      # [N, 12, C]
+    labels = attribute_labels(train_attrs)
+    torch.manual_seed(args.seed + 2)
+    heads = AttributeHeads(E)
     log(f"model {n_params / 1e6:.2f} M parameters; train {N} clips x {ncap} captions, val {len(val_caps)}; "
         f"{time.time() - t_start:.0f} s to load")
 
     steps_per_epoch = N // args.batch
     total = steps_per_epoch * args.epochs
     warm = max(1, int(total * args.warmup))
-    opt = torch.optim.AdamW(param_groups(model, args.wd), lr=args.lr, betas=(0.9, 0.98), eps=1e-6)
+    opt = torch.optim.AdamW(param_groups(model, args.wd) + [{"params": list(heads.parameters()), "weight_decay": 0.0}],
+                            lr=args.lr, betas=(0.9, 0.98), eps=1e-6)
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: (s + 1) / warm if s < warm else 0.5 * (1 + math.cos(math.pi * (s - warm) / max(1, total - warm))))
     g = torch.Generator().manual_seed(args.seed + 1)
@@ -279,18 +354,30 @@ def main(argv=None):
                     x = to_input(draw_frames(pool[sub], T, g), S)
                     for lvl, e in enumerate(model.encode_budgets(x, mdl.BUDGETS)):
                         levels[lvl].append(e)
-                t = model.encode_text(ids)
+                if neg_ids is not None:
+                    pick = torch.randperm(neg_ids.shape[1], generator=g)[: args.negatives]
+                    nids = neg_ids[idx][:, pick].reshape(-1, neg_ids.shape[-1])
+                    t_all = model.encode_text(torch.cat([ids, nids]))
+                else:
+                    t_all = model.encode_text(ids)
             v = [F.normalize(torch.cat(l).float(), dim=-1) for l in levels]
-            t = F.normalize(t.float(), dim=-1)
+            t_all = F.normalize(t_all.float(), dim=-1)
+            t = t_all[: len(idx)]
+            neg = t_all[len(idx):].reshape(len(idx), -1, t.shape[-1]) if neg_ids is not None else None
             scale = model.logit_scale.exp().clamp(max=100)
-            l_full = clip_loss(v[0], t, scale)
-            l_small = clip_loss(v[1], t, scale) + clip_loss(v[2], t, scale)
+            l_full = clip_loss(v[0], t, scale, neg)
+            l_small = clip_loss(v[1], t, scale, neg) + clip_loss(v[2], t, scale, neg)
             teacher = v[0].detach()
             l_dist = (1 - (v[1] * teacher).sum(-1)).mean() + (1 - (v[2] * teacher).sum(-1)).mean()
             loss = l_full + 0.5 * l_small + args.distill * l_dist
+            l_aux = torch.zeros(())
+            if args.aux:
+                y = labels[idx]
+                l_aux = heads.loss(v[0], y) + 0.5 * (heads.loss(v[1], y) + heads.loss(v[2], y))
+                loss = loss + args.aux * l_aux
             opt.zero_grad(set_to_none=True)
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            torch.nn.utils.clip_grad_norm_(list(model.parameters()) + list(heads.parameters()), 1.0)
             opt.step()
             sched.step()
             with torch.no_grad():
@@ -299,10 +386,11 @@ def main(argv=None):
             if step % args.log_every == 0 or step == 1:
                 el = time.time() - t_start
                 log(f"epoch {epoch + 1} step {step}/{total} loss {loss.item():.3f} (clip {l_full.item():.3f}, "
-                    f"small {l_small.item():.3f}, distill {l_dist.item():.3f}) scale {scale.item():.1f} "
+                    f"small {l_small.item():.3f}, distill {l_dist.item():.3f}, aux {l_aux.item():.3f}) scale {scale.item():.1f} "
                     f"lr {sched.get_last_lr()[0]:.2e} {el / 60:.1f} min")
                 record(kind="step", epoch=epoch + 1, step=step, loss=loss.item(), clip=l_full.item(),
-                       clip_small=l_small.item(), distill=l_dist.item(), scale=scale.item(), minutes=el / 60)
+                       clip_small=l_small.item(), distill=l_dist.item(), aux=l_aux.item(), scale=scale.item(),
+                       minutes=el / 60)
             if (time.time() - t_start) / 60 > args.max_minutes:
                 cut_short = True
                 break
