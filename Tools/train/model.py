@@ -107,6 +107,49 @@ class DemoCLIP(nn.Module):
 
 
 # ----------------------------------------------------------------------------------------
+# Faster training kernels (same mathematics, same parameters and keys)
+
+def use_fast_training_kernels() -> None:
+    """Replaces two reference forwards, in this process only, by equivalent cheaper ones.
+
+    The reference (Tools/reference/fluxvit.py) computes them the way the official modules do,
+    which is slow to differentiate on a CPU; the training uses the same parameters through:
+      * DepthwiseConv3D (gpe_proj, attn.lpe; kernel 1x1x1): x * w[c] + b[c]
+        (MODEL_SPEC §2.3 / §2.5: a per-channel affine);
+      * PatchEmbed: the Conv3d with kernel = stride = (1, p, p) as one matrix product of the
+        patch vectors (already built in (row, col, channel) order for the DPN norm) with
+        proj.weight permuted to (D, row, col, channel).
+    (Together about 1.4x faster per step; torch's fused scaled_dot_product_attention was
+    slower than the reference attention here, in bfloat16 on 2 cores.)
+    check_swift_parity.py, make_demo_fixture.py and the Swift port use the reference as is;
+    `python3 Tools/train/model.py` checks the equivalence (max abs difference, fp32)."""
+
+    def dw_forward(self, x):                      # x [B, C, T, H, W]
+        w = self.depthwise_conv.weight.reshape(1, -1, 1, 1, 1)
+        b = self.depthwise_conv.bias.reshape(1, -1, 1, 1, 1)
+        return x * w + b
+
+    def patch_forward(self, x):                   # [B, 3, T, H, W] -> [B, T, L, D]
+        B, C, T, H, W = x.shape
+        p = self.patch
+        if H % p or W % p or H != W:
+            raise ValueError(f"input {H}x{W} must be square and divisible by the patch size {p}")
+        h = H // p
+        u = x.permute(0, 2, 3, 4, 1).reshape(B, T, h, p, h, p, C)
+        u = u.permute(0, 1, 2, 4, 3, 5, 6).reshape(B, T, h * h, p * p * C)
+        if self.dual_norm:
+            u = self.norm_before(u)
+        wmat = self.proj.weight.squeeze(2).permute(0, 2, 3, 1).reshape(self.proj.weight.shape[0], -1)
+        e = F.linear(u, wmat, self.proj.bias)
+        if self.dual_norm:
+            e = self.norm(e)
+        return e
+
+    fv.DepthwiseConv3D.forward = dw_forward
+    fv.PatchEmbed.forward = patch_forward
+
+
+# ----------------------------------------------------------------------------------------
 # Initialisation
 
 def sincos_1d(d: int, pos: np.ndarray) -> np.ndarray:
@@ -201,3 +244,19 @@ def load_model_dir(path: str) -> DemoCLIP:
     if missing or unexpected:
         raise ValueError(f"{path}: missing {missing[:5]}, unexpected {unexpected[:5]}")
     return model.eval()
+
+
+if __name__ == "__main__":
+    # Equivalence check of use_fast_training_kernels() against the reference forwards.
+    torch.manual_seed(0)
+    vcfg, tcfg, E = demo_configs()
+    m = DemoCLIP(vcfg, tcfg, E)
+    fv.randomize_parameters(m.vision_encoder, 3)
+    x = torch.randn(2, 3, 12, 98, 98)
+    with torch.no_grad():
+        ref = [m.encode_video(x, budget=b) for b in BUDGETS]
+        use_fast_training_kernels()
+        fast = m.encode_budgets(x, BUDGETS)
+    diff = max(float((a - b).abs().max()) for a, b in zip(ref, fast))
+    print(f"fast training kernels vs reference: max abs difference {diff:.2e}")
+    sys.exit(0 if diff < 1e-4 else 1)
