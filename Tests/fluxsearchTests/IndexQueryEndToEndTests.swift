@@ -39,7 +39,7 @@ final class IndexQueryEndToEndTests: XCTestCase {
 
     struct Summary: Decodable { let indexed: [String]; let skipped: [String]; let failed: [Failed]; let pruned: [String]; let clips: Int
         struct Failed: Decodable { let path: String; let reason: String } }
-    struct Info: Decodable { let videos: Int; let clips: Int; let failures: Int; let failureList: [Failed]?
+    struct Info: Decodable { let videos: Int; let clips: Int; let failures: Int; let failure_list: [Failed]?
         struct Failed: Decodable { let path: String; let reason: String } }
     struct QueryReport: Decodable { let model: String; let result: Result
         struct Result: Decodable { let budget: Int; let rerank: String; let hits: [Hit] }
@@ -139,7 +139,7 @@ final class IndexQueryEndToEndTests: XCTestCase {
         XCTAssertTrue(Set(s.indexed.map { URL(fileURLWithPath: $0).lastPathComponent }).isSuperset(of: ["red.mp4", "green.mp4", "blue.mp4", "plain.webm"]))
         let i = try info()
         XCTAssertEqual(i.failures, s.failed.count)
-        XCTAssertEqual(Set((i.failureList ?? []).map { URL(fileURLWithPath: $0.path).lastPathComponent }), failedNames)
+        XCTAssertEqual(Set((i.failure_list ?? []).map { URL(fileURLWithPath: $0.path).lastPathComponent }), failedNames)
         let q = try fluxsearch(["query", "a green box", "--model", model, "--json"])
         XCTAssertEqual(q.status, 0, q.stderr)
 
@@ -197,10 +197,10 @@ final class IndexQueryEndToEndTests: XCTestCase {
         try Data(table.utf8).write(to: URL(fileURLWithPath: model).appendingPathComponent("sampling.json"))
         let r = try CLI.run(["embed", "--model", model, "--video", clips.appendingPathComponent("red.mp4").path, "--tokens", "256", "--json"])
         XCTAssertEqual(r.status, 0, r.stderr)
-        struct Out: Decodable { let shape: [Int]; let tokensPerClip: Int }
+        struct Out: Decodable { let shape: [Int]; let tokens_per_clip: Int }
         let out = try JSONDecoder().decode(Out.self, from: Data(r.stdout.utf8))
         XCTAssertEqual(out.shape, [1, 3, 2, 56, 56])
-        XCTAssertEqual(out.tokensPerClip, 32)
+        XCTAssertEqual(out.tokens_per_clip, 32)
         XCTAssertEqual(try index().indexed.count, 4)
     }
 

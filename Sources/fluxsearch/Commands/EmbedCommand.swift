@@ -21,18 +21,16 @@ struct EmbedCommand: ParsableCommand {
         224 px, all tokens), as indexing does.
 
         Examples:
-          fluxsearch embed --model Corpus/models/demo --video clip.mp4 --tokens 1024
-          fluxsearch embed --model Corpus/models/demo --tensor clip.npy --tokens 1024 --json
-          fluxsearch embed --model Corpus/models/demo --text "a red ball bounces" --json
+          fluxsearch embed --video clip.mp4 --tokens 1024
+          fluxsearch embed --tensor clip.npy --tokens 1024 --json
+          fluxsearch embed --text "a red ball bounces" --json
           fluxsearch embed --model DIR --tensor clip.npy --tokens 1024 --debug-selection
         """)
 
     @OptionGroup var runtime: RuntimeOptions
     @OptionGroup var output: OutputOptions
 
-    @Option(help: ArgumentHelp("Model directory (config.json + model.safetensors).", valueName: "dir"),
-            completion: .directory)
-    var model: String
+    @OptionGroup var model: ModelOptions
 
     @Option(help: ArgumentHelp("Preprocessed clips: float32 .npy [B, 3, T, H, W].", valueName: "file.npy"),
             completion: .file(extensions: ["npy"]))
@@ -101,7 +99,7 @@ struct EmbedCommand: ParsableCommand {
     func run() throws {
         if let text { return try embedText(text) }
         runtime.apply()
-        let directory = try ModelDirectory(URL(fileURLWithPath: model))
+        let directory = try ModelDirectory(model.url)
         let tower = try directory.visionTower()
         let input: Tensor, path: String
         if let video {
@@ -140,7 +138,7 @@ struct EmbedCommand: ParsableCommand {
 
     private func embedText(_ text: String) throws {
         runtime.apply(.latency)
-        let directory = try ModelDirectory(URL(fileURLWithPath: model))
+        let directory = try ModelDirectory(model.url)
         let encoder = TextEncoder(tokenizer: try BPETokenizer(), tower: try directory.textTower(),
                                   normalization: rawText ? .none : .preText)
         let tokens = encoder.tokens(for: text)

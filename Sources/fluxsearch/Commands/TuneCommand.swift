@@ -15,7 +15,8 @@ struct TuneCommand: ParsableCommand {
         softmax) strictly improves; then step the size down (196, 168, 140, 112) with more \
         frames for about the same pool while it still improves. Every step is printed. The \
         chosen (frames, size) becomes the budget's row of <model>/sampling.json, which \
-        `eval --sampling token-optimized` (and indexing, once wired) prefers.
+        `index`, `query --refine-tokens`, `embed --video` and `eval --sampling \
+        token-optimized` then use.
 
         Video embeddings of every candidate are cached in eval indexes under --cache-dir, so \
         a repeated search encodes nothing.

@@ -32,14 +32,34 @@ struct ModelOptions: ParsableArguments {
     var model: String?
 
     var url: URL {
-        let path = model ?? ProcessInfo.processInfo.environment[Self.environmentVariable] ?? Self.defaultPath
-        return URL(fileURLWithPath: path).standardizedFileURL
+        if let path = model ?? ProcessInfo.processInfo.environment[Self.environmentVariable] {
+            return URL(fileURLWithPath: path).standardizedFileURL
+        }
+        return Self.defaultURL
+    }
+
+    /// Corpus/models/demo under the current directory, else under the checkout the executable
+    /// sits in (found by walking up from it), so the default works from any directory.
+    static var defaultURL: URL {
+        let local = URL(fileURLWithPath: defaultPath).standardizedFileURL
+        if hasModel(local) { return local }
+        var dir = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        while dir.pathComponents.count > 1 {
+            let candidate = dir.appendingPathComponent(defaultPath)
+            if hasModel(candidate) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        return local
+    }
+
+    private static func hasModel(_ url: URL) -> Bool {
+        FileManager.default.fileExists(atPath: url.appendingPathComponent("config.json").path)
     }
 
     func validate() throws {
         let usesDefault = model == nil && ProcessInfo.processInfo.environment[Self.environmentVariable] == nil
         if usesDefault && !FileManager.default.fileExists(atPath: url.appendingPathComponent("config.json").path) {
-            throw ValidationError("No model given and no default model at \(Self.defaultPath) (run from the repository root, or pass --model DIR / set \(Self.environmentVariable)). Convert official weights with Tools/convert_checkpoint.py; `fluxsearch dev random-model --output DIR` writes a random one for smoke tests.")
+            throw ValidationError("No model given and no default model at \(Self.defaultPath) (here or in the checkout of this executable; pass --model DIR / set \(Self.environmentVariable)). Convert official weights with Tools/convert_checkpoint.py; `fluxsearch dev random-model --output DIR` writes a random one for smoke tests.")
         }
     }
 }
