@@ -12,8 +12,10 @@ bfloat16 autocast uses AVX512-BF16 kernels where the CPU has them) give the same
 batches, the per-sub-batch flexi shapes, the frame draws and the captions all come from one
 seeded torch.Generator, initialisation from another, and deterministic algorithms are
 enforced. `--max-minutes` (57) is a safety stop only; when it fires the log and training.json
-say the run was cut short (and so is not the reproducible recipe). Default: 20 epochs of 93
-steps, about 45-50 minutes on 2 cores.
+say the run was cut short (and so is not the reproducible recipe); a larger value changes
+nothing when it does not fire (the committed model was trained with --max-minutes 75 and
+finished in 41.3 min). Default: 20 epochs of 93 steps; 41.3 min on the reference machine
+(2 vCPUs, AMD EPYC with AVX512-BF16, otherwise quiet), about 2 min per epoch.
 
 Model (Tools/train/model.py): the project's reference towers at small size. FluxViT vision
 tower (Dual Patch Norm, GLPE: gpe_proj + per-block LPE, qk-norm, LayerScale, tanh-GELU,
