@@ -48,6 +48,10 @@ split into sub-batches of --sub-batch:
      then cosine; forward under bfloat16 autocast (fp32 master weights, fp32 losses, token
      importance in fp32); gradient norm clipped at 1; two reference forwards (1x1x1 depthwise
      convs, patch Conv3d) replaced by equivalent cheaper ones (model.use_fast_training_kernels).
+  5. --hard-batches P (default 0): that fraction of the steps takes its batch from
+     near_neighbour_batches (clips sharing their leading attributes in a random priority
+     order), so that text->video must separate near-identical clips; the other steps use the
+     epoch permutation as usual. 0 draws no extra random numbers (the plain stream).
 Validation after every epoch (val split, exact 8-frame eval inputs at 112 px): T2V R@1 at the
 full budget (8 x 112² = 512 tokens, no selection), at 128 tokens selected from that pool, and at
 128 tokens as 2 frames without selection.
@@ -223,6 +227,21 @@ def attribute_labels(attrs):
     return torch.tensor(rows, dtype=torch.long)
 
 
+def near_neighbour_batches(labels: torch.Tensor, batch: int, g: torch.Generator):
+    """Batches of clips that share their leading attributes: the clips sorted by the six
+    attribute labels in a random priority order (random tie order), cut into consecutive
+    chunks of `batch`, the chunks shuffled. In such a batch the other clips differ from each
+    clip in one or a few attributes, so the text->video side of the contrastive loss must
+    tell near-identical videos apart (in a random batch they almost never meet)."""
+    n = labels.shape[0]
+    priority = torch.randperm(labels.shape[1], generator=g).tolist()
+    idx = torch.randperm(n, generator=g)
+    for a in reversed(priority):
+        idx = idx[torch.sort(labels[idx, a], stable=True).indices]
+    chunks = [idx[i:i + batch] for i in range(0, n - batch + 1, batch)]
+    return [chunks[int(i)] for i in torch.randperm(len(chunks), generator=g)]
+
+
 def param_groups(model, wd):
     decay, no_decay = [], []
     for name, p in model.named_parameters():
@@ -251,6 +270,8 @@ def main(argv=None):
                     help="weight of the auxiliary attribute classification on the video embedding (0: off)")
     ap.add_argument("--negatives", type=int, default=6,
                     help="counterfactual captions per clip and step, added to its video->text softmax (0: off)")
+    ap.add_argument("--hard-batches", type=float, default=0.0,
+                    help="fraction of steps whose batch is a chunk of near-neighbour clips (near_neighbour_batches)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=True,
                     help="bfloat16 autocast for the forward (about 2x faster on AVX512-BF16 CPUs; fp32 master weights)")
@@ -313,9 +334,14 @@ def main(argv=None):
     model.train()
     for epoch in range(args.epochs):
         perm = torch.randperm(N, generator=g)
+        if args.hard_batches > 0:  # drawn only then, so that 0 keeps the plain recipe's random stream
+            hard = near_neighbour_batches(labels, args.batch, g)
+            use_hard = (torch.rand(steps_per_epoch, generator=g) < args.hard_batches).tolist()
         t_epoch = time.time()
         for s in range(steps_per_epoch):
             idx = perm[s * args.batch:(s + 1) * args.batch]
+            if args.hard_batches > 0 and use_hard[s]:
+                idx = hard[s % len(hard)]
             cap_pick = torch.randint(ncap, (len(idx),), generator=g)
             ids = train_ids[idx, cap_pick]
             levels = [[], [], []]
