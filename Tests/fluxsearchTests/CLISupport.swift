@@ -15,23 +15,31 @@ struct CLI {
 
     static func run(_ arguments: [String], environment: [String: String] = [:], unsetting: [String] = [],
                     in directory: URL? = nil) throws -> Result {
-        let process = Process()
-        process.executableURL = executable
-        if let directory { process.currentDirectoryURL = directory }
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-            .filter { !unsetting.contains($0.key) }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // Read before waiting so a full pipe cannot block the child.
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
+        try runProcess(executable, arguments,
+                       environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }
+                           .filter { !unsetting.contains($0.key) },
+                       in: directory)
     }
+}
+
+/// Runs any executable to completion and captures its output.
+func runProcess(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil,
+                in directory: URL? = nil) throws -> CLI.Result {
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    if let environment { process.environment = environment }
+    if let directory { process.currentDirectoryURL = directory }
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    // Read before waiting so a full pipe cannot block the child.
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return CLI.Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                      stderr: String(decoding: stderr, as: UTF8.self))
 }
 
 /// The repository's Tests/ folder.

@@ -46,7 +46,8 @@ final class DemoModelTests: XCTestCase {
     /// The fixture must describe the committed weights: a retrained model needs a new fixture.
     func testFixtureWasMadeFromTheCommittedWeights() throws {
         let expected = try Self.loadExpected()
-        let sum = try CLIProcess.run("/usr/bin/env", ["sha256sum", "Corpus/models/demo/model.safetensors"], in: Self.repository)
+        let sum = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["sha256sum", "Corpus/models/demo/model.safetensors"],
+                                 in: Self.repository)
         XCTAssertEqual(sum.status, 0, sum.stderr)
         XCTAssertEqual(String(sum.stdout.prefix(64)), expected.safetensors_sha256,
                        "Corpus/models/demo changed; rerun Tools/train/make_demo_fixture.py")

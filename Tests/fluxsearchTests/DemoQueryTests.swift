@@ -8,7 +8,8 @@ final class DemoQueryTests: XCTestCase {
     func testSampleQueriesFindTheirVideoFirst() throws {
         let repository = DemoModelTests.repository
         let videos = repository.appendingPathComponent("Corpus/generated/synth/test")
-        let generate = try CLIProcess.run("/usr/bin/env", ["python3", "Tools/synth/generate.py", "--splits", "test"], in: repository)
+        let generate = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "Tools/synth/generate.py", "--splits", "test"],
+                                      in: repository)
         XCTAssertEqual(generate.status, 0, generate.stderr)
 
         let index = try temporaryDirectory(self).appendingPathComponent("demo")
@@ -55,24 +56,5 @@ enum DemoQueries {
             guard parts.count == 2 else { throw CocoaError(.fileReadCorruptFile) }
             return (String(parts[0]), String(parts[1]))
         }
-    }
-}
-
-/// Runs a tool other than fluxsearch.
-enum CLIProcess {
-    static func run(_ tool: String, _ args: [String], in directory: URL) throws -> CLI.Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = args
-        process.currentDirectoryURL = directory
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CLI.Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                          stderr: String(decoding: stderr, as: UTF8.self))
     }
 }
