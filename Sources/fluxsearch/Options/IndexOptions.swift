@@ -58,7 +58,7 @@ struct ModelOptions: ParsableArguments {
 
     func validate() throws {
         let usesDefault = model == nil && ProcessInfo.processInfo.environment[Self.environmentVariable] == nil
-        if usesDefault && !FileManager.default.fileExists(atPath: url.appendingPathComponent("config.json").path) {
+        if usesDefault && !Self.hasModel(url) {
             throw ValidationError("No model given and no default model at \(Self.defaultPath) (here or in the checkout of this executable; pass --model DIR / set \(Self.environmentVariable)). Convert official weights with Tools/convert_checkpoint.py; `fluxsearch dev random-model --output DIR` writes a random one for smoke tests.")
         }
     }
