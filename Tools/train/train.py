@@ -11,11 +11,11 @@ Same seed, same corpus, same torch version (2.5.1 CPU), thread count (2) and CPU
 bfloat16 autocast uses AVX512-BF16 kernels where the CPU has them) give the same weights: the
 batches, the per-sub-batch flexi shapes, the frame draws and the captions all come from one
 seeded torch.Generator, initialisation from another, and deterministic algorithms are
-enforced. `--max-minutes` (57) is a safety stop only; when it fires the log and training.json
+enforced. `--max-minutes` (60) is a safety stop only; when it fires the log and training.json
 say the run was cut short (and so is not the reproducible recipe); a larger value changes
-nothing when it does not fire (the committed model was trained with --max-minutes 75 and
-finished in 41.3 min). Default: 20 epochs of 93 steps; 41.3 min on the reference machine
-(2 vCPUs, AMD EPYC with AVX512-BF16, otherwise quiet), about 2 min per epoch.
+nothing when it does not fire. Default: 40 epochs of 93 steps (28 cheap + 12 main, see
+TRAINING); 47.8 min on the reference machine (2 vCPUs, AMD EPYC with AVX512-BF16,
+otherwise quiet): about 55 s per cheap epoch and 2 min per main epoch.
 
 Model (Tools/train/model.py): the project's reference towers at small size. FluxViT vision
 tower (Dual Patch Norm, GLPE: gpe_proj + per-block LPE, qk-norm, LayerScale, tanh-GELU,
@@ -25,13 +25,15 @@ vision_align, and a causal MobileCLIP-style text tower with the real CLIP BPE to
 
 TRAINING (Flux style), per step of --batch clips (a slice of a seeded epoch permutation),
 split into sub-batches of --sub-batch:
-  1. flexi-sampling: each sub-batch draws its own (frames T, size S) from FLEXI (T up to 16,
-     S in 84/98/112); for each clip one random frame per segment of the T-segment `middle`
-     grid (taken from the 16-frame cache, resized to S exactly as the Swift ingestion resizes);
+  1. flexi-sampling: each sub-batch draws its own (frames T, size S): from FLEXI_CHEAP (2x112,
+     6x84, 6x98, 8x84: pools of 128-294 tokens) in the first --cheap-epochs (28), from FLEXI
+     (T up to 16, S in 84/98/112, most often the 8x112 eval input) after; for each clip one
+     random frame per segment of the T-segment `middle` grid (taken from the 16-frame cache,
+     resized to S exactly as the Swift ingestion resizes);
   2. the pool of T·(S/14)² patch tokens is cut by the group-dynamic selector (MODEL_SPEC §2.4)
      to each of the three budgets 512/256/128, each budget using the projector inference
      would pick (fluxvit.choose_projector);
-  3. loss = CLIP(full) + 0.5·(CLIP(1/2) + CLIP(1/4))                       contrastive
+  3. loss = CLIP(full) + 1.0·(CLIP(1/2) + CLIP(1/4))   (--small-weight)       contrastive
           + 1.0·[(1 − cos(e½, sg(e_full))) + (1 − cos(e¼, sg(e_full)))]   self-distillation
           + 1.0·[AUX(full) + 0.5·(AUX(1/2) + AUX(1/4))]                   auxiliary (--aux)
      CLIP is the symmetric InfoNCE with a learnable temperature (logit scale capped at 100);
@@ -39,23 +41,31 @@ split into sub-batches of --sub-batch:
      its own caption with exactly one attribute changed ("two" -> "three", "star" ->
      "square", "left" -> "up", ...), written by the corpus caption generator. AUX is the mean
      cross-entropy of six training-only linear heads (count, size, colour, shape, motion,
-     background; not exported) on the video embedding, fed with the generator's labels of
-     the train clips. (In the plain recipe the contrastive signal is spent on colour and
-     background, learnt in the first epoch; after 650 steps count, shape and motion were still
-     near chance in a counterfactual-caption probe on val.) `--aux 0 --negatives 0` gives the
-     plain recipe;
-  4. AdamW (lr 7e-4, betas 0.9/0.98, weight decay --wd on matrices only), linear warmup (5 %)
-     then cosine; forward under bfloat16 autocast (fp32 master weights, fp32 losses, token
-     importance in fp32); gradient norm clipped at 1; two reference forwards (1x1x1 depthwise
-     convs, patch Conv3d) replaced by equivalent cheaper ones (model.use_fast_training_kernels).
+     background; not exported) on 16 x the unit video embedding (--aux-scale), fed with the
+     generator's labels of the train clips;
+  4. AdamW (lr 7e-4, betas 0.9/0.98, weight decay --wd on matrices only); the cheap phase
+     warms up linearly (5 % of its steps) and then stays at the peak rate, the main phase
+     warms up again (5 %) and decays by a cosine to zero; forward under bfloat16 autocast
+     (fp32 master weights, fp32 losses, token importance in fp32); gradient norm clipped at 1;
+     two reference forwards (1x1x1 depthwise convs, patch Conv3d) replaced by equivalent
+     cheaper ones (model.use_fast_training_kernels).
   5. --hard-batches P (default 0): that fraction of the steps takes its batch from
      near_neighbour_batches (clips sharing their leading attributes in a random priority
-     order), so that text->video must separate near-identical clips; the other steps use the
-     epoch permutation as usual; --hard-from E starts them at epoch E. Epochs without them
-     draw no extra random numbers (the plain stream). Off in the committed recipe: from
-     scratch (P = 0.5) val R@1 stayed at chance for 3 epochs; from epoch 11 (P = 0.3) val
-     R@1 after epochs 11-13 was 43.3 / 44.0 / 49.3 against 44.7 / 53.3 / 53.3 without.
-Validation after every epoch (val split, exact 8-frame eval inputs at 112 px): T2V R@1 at the
+     order); --hard-from E starts them at epoch E. Epochs without them draw no extra random
+     numbers. Off: in the v1 recipe it did not help (from scratch, P = 0.5, val R@1 stayed at
+     chance for 3 epochs; from epoch 11, P = 0.3, val after epochs 11-13 was 43.3 / 44.0 /
+     49.3 against 44.7 / 53.3 / 53.3 without).
+
+Why two phases (measured on this machine): the v1 recipe (FLEXI only, 20 epochs, 41 min)
+underfit: a linear probe of its embeddings found count, shape and motion at chance, and its
+test T2V R@1 was 31 %. A sub-batch of FLEXI costs a 512-token pass almost always, about 8x a
+2x112 one; with only 2x112 inputs and the attribute heads alone, a fresh tower reached 89 %
+count and 79 % motion accuracy in 4 minutes. So the tower first learns the attributes on
+cheap pools, and the projectors of the larger budgets are then fitted on FLEXI. (Shape stays
+the hardest: a small CNN learns it from single frames in 400 steps, this ViT with 14-pixel
+patches much more slowly.)
+
+Validation every --val-every epochs (val split, exact 8-frame eval inputs at 112 px): T2V R@1 at the
 full budget (8 x 112² = 512 tokens, no selection), at 128 tokens selected from that pool, and at
 128 tokens as 2 frames without selection.
 
@@ -95,8 +105,11 @@ from tokenizer_parity import open_clip_ids, pre_text  # noqa: E402
 # the selector (T = 4 would make groups of one frame). 8 x 112 is the full-budget eval input.
 FLEXI = ((8, 112, 4), (16, 112, 2), (12, 112, 2), (6, 112, 1), (2, 112, 1),
          (8, 98, 1), (12, 98, 1), (16, 84, 1), (8, 84, 1))
+# The first --cheap-epochs draw from these small pools instead (128-344 tokens a clip, several
+# times cheaper a step than FLEXI, whose every sub-batch with T*L >= 512 runs a 512-token pass).
+FLEXI_CHEAP = ((2, 112, 3), (6, 84, 1), (6, 98, 1), (8, 84, 1))
 POOL_FRAMES = 16
-MODEL_NAME = "fluxsearch-demo-v1"
+MODEL_NAME = "fluxsearch-demo-v2"
 
 
 def log(msg):
@@ -262,12 +275,13 @@ def main(argv=None):
     ap.add_argument("--manifests", default="Corpus/synth")
     ap.add_argument("--cache", default="Corpus/generated/synth/cache")
     ap.add_argument("--seed", type=int, default=8)
-    ap.add_argument("--epochs", type=int, default=20)
+    ap.add_argument("--epochs", type=int, default=40)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--sub-batch", type=int, default=8)
     ap.add_argument("--lr", type=float, default=7e-4)
     ap.add_argument("--wd", type=float, default=0.05)
     ap.add_argument("--warmup", type=float, default=0.05, help="fraction of the steps")
+    ap.add_argument("--small-weight", type=float, default=1.0, help="weight of the contrastive loss at 1/2 and 1/4")
     ap.add_argument("--distill", type=float, default=1.0, help="weight of the self-distillation terms")
     ap.add_argument("--aux", type=float, default=1.0,
                     help="weight of the auxiliary attribute classification on the video embedding (0: off)")
@@ -276,11 +290,16 @@ def main(argv=None):
     ap.add_argument("--hard-batches", type=float, default=0.0,
                     help="fraction of steps whose batch is a chunk of near-neighbour clips (near_neighbour_batches)")
     ap.add_argument("--hard-from", type=int, default=1, help="first epoch (1-based) with near-neighbour batches")
+    ap.add_argument("--cheap-epochs", type=int, default=28,
+                    help="the first N epochs sample their flexi shapes from FLEXI_CHEAP (small pools)")
+    ap.add_argument("--aux-scale", type=float, default=16.0, help="logit scale of the attribute heads on the unit embedding")
+    ap.add_argument("--val-every", type=int, default=4, help="validate every N epochs (and after the last)")
+    ap.add_argument("--init-from", help="start from this run's last.pt (experiments; not the recipe)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=True,
                     help="bfloat16 autocast for the forward (about 2x faster on AVX512-BF16 CPUs; fp32 master weights)")
     ap.add_argument("--limit-train", type=int, help="use only the first N train clips (smoke runs)")
-    ap.add_argument("--max-minutes", type=float, default=57.0, help="safety stop (breaks reproducibility when it fires)")
+    ap.add_argument("--max-minutes", type=float, default=60.0, help="safety stop (breaks reproducibility when it fires)")
     ap.add_argument("--log-every", type=int, default=20)
     args = ap.parse_args(argv)
 
@@ -300,6 +319,8 @@ def main(argv=None):
     vcfg, tcfg, E = mdl.demo_configs()
     model = mdl.DemoCLIP(vcfg, tcfg, E)
     mdl.initialize(model, args.seed)
+    if args.init_from:
+        model.load_state_dict(torch.load(args.init_from, weights_only=True)["model"])
     n_params = sum(p.numel() for p in model.parameters())
 
     train_entries, train_arr, train_caps = load_split(args.cache, args.manifests, "train", ["pool16"])
@@ -324,13 +345,24 @@ def main(argv=None):
 
     steps_per_epoch = N // args.batch
     total = steps_per_epoch * args.epochs
-    warm = max(1, int(total * args.warmup))
+    cheap = steps_per_epoch * min(args.cheap_epochs, args.epochs)
+
+    def lr_factor(s):
+        """Cheap phase: linear warmup, then the peak rate. Main phase (or the whole run when
+        there is no cheap phase): linear warmup again, then cosine to zero."""
+        start, n = (0, cheap) if s < cheap else (cheap, total - cheap)
+        warm = max(1, int(n * args.warmup))
+        u = s - start
+        if u < warm:
+            return (u + 1) / warm
+        return 1.0 if s < cheap else 0.5 * (1 + math.cos(math.pi * (u - warm) / max(1, n - warm)))
+
     opt = torch.optim.AdamW(param_groups(model, args.wd) + [{"params": list(heads.parameters()), "weight_decay": 0.0}],
                             lr=args.lr, betas=(0.9, 0.98), eps=1e-6)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: (s + 1) / warm if s < warm else 0.5 * (1 + math.cos(math.pi * (s - warm) / max(1, total - warm))))
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_factor)
     g = torch.Generator().manual_seed(args.seed + 1)
     shapes = torch.tensor([w for _, _, w in FLEXI], dtype=torch.float)
+    shapes_cheap = torch.tensor([w for _, _, w in FLEXI_CHEAP], dtype=torch.float)
 
     history = []
     cut_short = False
@@ -353,7 +385,10 @@ def main(argv=None):
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
                 for b0 in range(0, len(idx), args.sub_batch):
                     sub = idx[b0:b0 + args.sub_batch]
-                    T, S, _ = FLEXI[int(torch.multinomial(shapes, 1, generator=g))]
+                    if epoch < args.cheap_epochs:
+                        T, S, _ = FLEXI_CHEAP[int(torch.multinomial(shapes_cheap, 1, generator=g))]
+                    else:
+                        T, S, _ = FLEXI[int(torch.multinomial(shapes, 1, generator=g))]
                     x = to_input(draw_frames(pool[sub], T, g), S)
                     for lvl, e in enumerate(model.encode_budgets(x, mdl.BUDGETS)):
                         levels[lvl].append(e)
@@ -372,11 +407,12 @@ def main(argv=None):
             l_small = clip_loss(v[1], t, scale, neg) + clip_loss(v[2], t, scale, neg)
             teacher = v[0].detach()
             l_dist = (1 - (v[1] * teacher).sum(-1)).mean() + (1 - (v[2] * teacher).sum(-1)).mean()
-            loss = l_full + 0.5 * l_small + args.distill * l_dist
+            loss = l_full + args.small_weight * l_small + args.distill * l_dist
             l_aux = torch.zeros(())
             if args.aux:
                 y = labels[idx]
-                l_aux = heads.loss(v[0], y) + 0.5 * (heads.loss(v[1], y) + heads.loss(v[2], y))
+                a_s = args.aux_scale
+                l_aux = heads.loss(a_s * v[0], y) + 0.5 * (heads.loss(a_s * v[1], y) + heads.loss(a_s * v[2], y))
                 loss = loss + args.aux * l_aux
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -397,13 +433,18 @@ def main(argv=None):
             if (time.time() - t_start) / 60 > args.max_minutes:
                 cut_short = True
                 break
-        val = evaluate(model, val_arr, val_ids)
-        el = time.time() - t_start
-        log(f"epoch {epoch + 1} done in {time.time() - t_epoch:.0f} s; val T2V R@1 full {val['full_512']['t2v_r1']:.1f}, "
-            f"128 sel {val['sel_128_of_8x112']['t2v_r1']:.1f}, 128 2fr {val['nosel_128_2x112']['t2v_r1']:.1f} "
-            f"(chance {100 / len(val_caps):.2f}); {el / 60:.1f} min")
-        history.append({"epoch": epoch + 1, "step": step, "minutes": round(el / 60, 2), "val": val})
-        record(kind="epoch", epoch=epoch + 1, step=step, minutes=el / 60, val=val)
+        t_train = time.time() - t_epoch
+        if (epoch + 1) % args.val_every == 0 or epoch + 1 == args.epochs or cut_short:
+            val = evaluate(model, val_arr, val_ids)
+            el = time.time() - t_start
+            log(f"epoch {epoch + 1} done in {t_train:.0f} s; val T2V R@1 full {val['full_512']['t2v_r1']:.1f}, "
+                f"256 sel {val['sel_256_of_8x112']['t2v_r1']:.1f}, "
+                f"128 sel {val['sel_128_of_8x112']['t2v_r1']:.1f}, 128 2fr {val['nosel_128_2x112']['t2v_r1']:.1f} "
+                f"(chance {100 / len(val_caps):.2f}); {el / 60:.1f} min")
+            history.append({"epoch": epoch + 1, "step": step, "minutes": round(el / 60, 2), "val": val})
+            record(kind="epoch", epoch=epoch + 1, step=step, minutes=el / 60, val=val)
+        else:
+            log(f"epoch {epoch + 1} done in {t_train:.0f} s; {(time.time() - t_start) / 60:.1f} min")
         torch.save({"model": model.state_dict(), "epoch": epoch + 1, "step": step}, os.path.join(args.run_dir, "last.pt"))
         if cut_short:
             log(f"STOPPED by --max-minutes {args.max_minutes} after {step}/{total} steps: NOT the reproducible recipe")
