@@ -105,8 +105,8 @@ from tokenizer_parity import open_clip_ids, pre_text  # noqa: E402
 # the selector (T = 4 would make groups of one frame). 8 x 112 is the full-budget eval input.
 FLEXI = ((8, 112, 4), (16, 112, 2), (12, 112, 2), (6, 112, 1), (2, 112, 1),
          (8, 98, 1), (12, 98, 1), (16, 84, 1), (8, 84, 1))
-# The first --cheap-epochs draw from these small pools instead (128-344 tokens a clip, several
-# times cheaper a step than FLEXI, whose every sub-batch with T*L >= 512 runs a 512-token pass).
+# The first --cheap-epochs draw from these small pools instead (128-294 tokens; several times
+# cheaper a step than FLEXI, where every sub-batch with T*L >= 512 runs a 512-token pass).
 FLEXI_CHEAP = ((2, 112, 3), (6, 84, 1), (6, 98, 1), (8, 84, 1))
 POOL_FRAMES = 16
 MODEL_NAME = "fluxsearch-demo-v2"
