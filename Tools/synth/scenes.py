@@ -85,16 +85,27 @@ def key_space() -> List[Key]:
     return sorted(keys, key=lambda k: (k.count, k.size or "", k.colour, k.shape, k.motion, k.background))
 
 
+VAL_BEFORE_TRAIN = 150
+
+
 def plan_splits(seed: int, n_train: int, n_val: int, n_test: int) -> Dict[str, List[Key]]:
     """Disjoint key sets: test and val keys are unique within their split and never occur in
-    another split; train keys are unique too (drawn without replacement from the rest)."""
+    another split; train keys are unique too (drawn without replacement from the rest).
+
+    One seeded permutation of the key space is cut in this order: test, the first
+    VAL_BEFORE_TRAIN val keys, train, then the rest of val. So a larger val leaves the train
+    and test splits exactly as they were (val had 150 clips when the demo model was trained)."""
     keys = key_space()
     need = n_train + n_val + n_test
     if need > len(keys):
         raise ValueError(f"{need} clips requested but the key space has only {len(keys)} keys")
     order = np.random.default_rng([seed, 0]).permutation(len(keys))
     picked = [keys[i] for i in order[:need]]
-    return {"test": picked[:n_test], "val": picked[n_test:n_test + n_val], "train": picked[n_test + n_val:]}
+    head = min(n_val, VAL_BEFORE_TRAIN)
+    train_end = n_test + head + n_train
+    return {"test": picked[:n_test],
+            "val": picked[n_test:n_test + head] + picked[train_end:train_end + n_val - head],
+            "train": picked[n_test + head:train_end]}
 
 
 # ------------------------------------------------------------------------------------------

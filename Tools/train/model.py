@@ -69,9 +69,12 @@ class DemoCLIP(nn.Module):
         f = self.vision_encoder.trace(x, budget, projector)["feature"]
         return F.normalize(self.vision_align(f), dim=-1, eps=1e-12)
 
-    def encode_budgets(self, x: torch.Tensor, budgets: Sequence[int]) -> List[torch.Tensor]:
+    def encode_budgets(self, x: torch.Tensor, budgets: Sequence[int], aux: Optional[Dict] = None) -> List[torch.Tensor]:
         """One embedding batch per budget; budgets that keep the same tokens and pick the same
-        projector share one forward."""
+        projector share one forward. When `aux` (a dict) is given, it receives "X" (the patch
+        embedding [B, T, L, D], with gradient) and "attention" (the first budget's attention
+        pooling weights over its sequence [B, 1 + n], class token first, mean over heads,
+        detached) and "kept" (that budget's kept indices or None)."""
         vt = self.vision_encoder
         cfg = vt.cfg
         X = vt.patch_embed(x)
@@ -94,6 +97,8 @@ class DemoCLIP(nn.Module):
                     z = torch.cat([z0[:, :1], torch.gather(z0[:, 1:], 1, idx)], dim=1)
                 for blk in vt.blocks:
                     z = blk(z)
+                if aux is not None and not out:
+                    aux.update(X=X, attention=pooling_attention(vt.projector(j), z.detach()), kept=kept)
                 f = vt.projector(j)(z)
                 done[key] = F.normalize(self.vision_align(f), dim=-1, eps=1e-12)
             out.append(done[key])
@@ -104,6 +109,19 @@ class DemoCLIP(nn.Module):
     def export_state(self) -> Dict[str, torch.Tensor]:
         sd = self.state_dict()
         return {k: v for k, v in sd.items() if k.startswith(("vision_encoder.", "vision_align.", "text_encoder."))}
+
+
+def pooling_attention(proj: fv.AttentionPoolingBlock, z: torch.Tensor) -> torch.Tensor:
+    """Attention weights [B, N] of an attention-pooling projector over its input z [B, N, D]
+    (mean over heads): the same operations as its forward, no gradient."""
+    with torch.no_grad():
+        ca = proj.cross_attn
+        B, N, D = z.shape
+        H, Dh = ca.heads, D // ca.heads
+        q = F.linear(proj.norm1_q(z.mean(1, keepdim=True)), ca.q.weight, ca.q_bias).view(B, 1, H, Dh).transpose(1, 2)
+        k = F.linear(proj.norm1_k(z), ca.k.weight, ca.k_bias).view(B, N, H, Dh).transpose(1, 2)
+        attn = torch.softmax((q.float() * Dh ** -0.5) @ k.float().transpose(-2, -1), dim=-1)
+        return attn.mean(1)[:, 0]
 
 
 # ----------------------------------------------------------------------------------------

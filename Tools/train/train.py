@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Train the offline demo's small FluxViT-CLIP on the synthetic corpus (CPU, 2 threads) and export it.
 
-Reproduce the committed model (Corpus/models/demo) exactly, from the repository root:
+Reproduce the committed model (Corpus/models/demo, fluxsearch-demo-v2) exactly, from the
+repository root:
 
-    python3 Tools/synth/generate.py                 # corpus: 3,450 clips, ~9 min
-    python3 Tools/train/cache_frames.py             # decode once into uint8 caches (2.1 GB), ~8 min
+    python3 Tools/synth/generate.py                 # corpus: 4,500 clips, ~11 min
+    python3 Tools/train/cache_frames.py             # decode once into uint8 caches (2.4 GB), ~9 min
     python3 Tools/train/train.py --out Corpus/models/demo     # train + export (see TRAINING below)
 
 Same seed, same corpus, same torch version (2.5.1 CPU), thread count (2) and CPU type (the
@@ -15,7 +16,9 @@ enforced. `--max-minutes` (60) is a safety stop only; when it fires the log and 
 say the run was cut short (and so is not the reproducible recipe); a larger value changes
 nothing when it does not fire. Default: 40 epochs of 93 steps (28 cheap + 12 main, see
 TRAINING); 47.8 min on the reference machine (2 vCPUs, AMD EPYC with AVX512-BF16,
-otherwise quiet): about 55 s per cheap epoch and 2 min per main epoch.
+otherwise quiet): about 55 s per cheap epoch and 2 min per main epoch. Validation only reads
+the model (the first --val-clips 150 val clips, the whole val split of that run), so the
+later, larger val split changes no weight.
 
 Model (Tools/train/model.py): the project's reference towers at small size. FluxViT vision
 tower (Dual Patch Norm, GLPE: gpe_proj + per-block LPE, qk-norm, LayerScale, tanh-GELU,
@@ -55,6 +58,29 @@ split into sub-batches of --sub-batch:
      numbers. Off: in the v1 recipe it did not help (from scratch, P = 0.5, val R@1 stayed at
      chance for 3 epochs; from epoch 11, P = 0.3, val after epochs 11-13 was 43.3 / 44.0 /
      49.3 against 44.7 / 53.3 / 53.3 without).
+
+SELECTION FINE-TUNE (experimental, off by default; not part of the committed model):
+  `--init-from RUN/last.pt --cheap-epochs 0 --epochs 3 --small-weight 2 --lr 2e-4
+   --select-distill 1 --select-temperature 4 --prefit-steps 250 --prefit-anchor 0.3`
+  1. --prefit-steps of prefit_patch_embedding: the patch embedding alone (DPN norms and
+     projection) learns that the group-dynamic selector's importance (frame-to-frame distance
+     of each patch token, MODEL_SPEC §2.4) ranks tokens as the full-budget attention pooling
+     of the incoming model does (selection_distill_loss), anchored to its own starting output;
+  2. then the main recipe on FLEXI with selection_distill_loss added on every sub-batch whose
+     full budget sees the whole pool (teacher: the model's own full-budget attention).
+  Why it exists: a top-k has no gradient, so no loss trains the selector. With the v2 patch
+  embedding it keeps about 81 % of the object tokens of unpanned clips but 39 % of panned
+  clips' (the moving texture outranks the object) and 4 % of a still object's (its flat
+  interior changes less than the grain of a flat background), measured on 330 val clips with
+  a colour-match object mask; after two of the fine-tunes below, 63 % and 65 %. Val R@1
+  (1,200 queries, galleries of 300; Tools/train/evaluate.py), 1/4 selected minus 1/4 on 2
+  frames, +- one standard error of the paired difference: v2 -4.5 +- 1.6; four fine-tunes
+  from v2 (3-4 epochs, 250-400 prefit steps, anchor 0.1-0.3, selection weight 1-3) -0.1,
+  -0.3, -1.8 and -3.2 (each +- 1.6); 1/2 selected rose from 58.7 to 61.0-62.6 and the full
+  budget moved by -1.3 to +0.3 (v2 64.1). So it narrows the 1/4 gap but does not reverse it,
+  and the run-to-run spread is as large as the effect. Not adopted:
+  the gains at 1/4 and 1/2 are within a few standard errors and the two stages together
+  would need 58-60 of the 60 minutes.
 
 Why two phases (measured on this machine): the v1 recipe (FLEXI only, 20 epochs, 41 min)
 underfit: a linear probe of its embeddings found count, shape and motion at chance, and its
@@ -99,6 +125,7 @@ import captions as capgen  # noqa: E402
 import frames as fr  # noqa: E402
 import scenes  # noqa: E402
 import model as mdl  # noqa: E402
+import fluxvit as fv  # noqa: E402
 from tokenizer_parity import open_clip_ids, pre_text  # noqa: E402
 
 # (frames, size, weight): per-sub-batch flexi shapes. T must be 2 or an even number >= 6 for
@@ -109,6 +136,7 @@ FLEXI = ((8, 112, 4), (16, 112, 2), (12, 112, 2), (6, 112, 1), (2, 112, 1),
 # cheaper a step than FLEXI, where every sub-batch with T*L >= 512 runs a 512-token pass).
 FLEXI_CHEAP = ((2, 112, 3), (6, 84, 1), (6, 98, 1), (8, 84, 1))
 POOL_FRAMES = 16
+EVAL_GALLERY = 300       # clips per gallery in evaluate(): the test split's size
 MODEL_NAME = "fluxsearch-demo-v2"
 
 
@@ -169,18 +197,75 @@ def clip_loss(v, t, scale, neg=None):
     return 0.5 * (F.cross_entropy(v2t, target) + F.cross_entropy(logits.t(), target))
 
 
-def r_at_1(v, t):
-    """T2V and V2T R@1 (%) for one caption per video, diagonal ground truth (raw cosine)."""
-    s = v @ t.t()
-    gt = torch.arange(s.shape[0])
-    t2v = (s.t().argmax(1) == gt).float().mean().item() * 100
-    v2t = (s.argmax(1) == gt).float().mean().item() * 100
-    return t2v, v2t
+def selection_distill_loss(X, attention, temperature):
+    """Teach the selector's importance where the full-budget teacher looks (training only).
+
+    X [B, T, L, D] patch embedding (with gradient), attention [B, 1 + T·L] the full-budget
+    attention pooling weights over all tokens (class token first; no selection happened).
+    Per selection group of T' frames (fluxvit.group_count), the importance vector of the
+    selector (fluxvit.group_importance: frame distances of X, MODEL_SPEC §2.4) is trained by
+    cross-entropy of softmax(importance / temperature) against the teacher's attention
+    renormalised within the group. The selector itself is unchanged: this only moves the
+    patch embedding so that the tokens the model reads most rank high when a budget cuts."""
+    B, T, L, D = X.shape
+    G = fv.group_count(T)
+    imp = fv.group_importance(X.float(), G)                        # [B·G, T'·L]
+    target = attention[:, 1:].float().reshape(B * G, -1)
+    target = target / target.sum(1, keepdim=True).clamp_min(1e-12)
+    return -(target * F.log_softmax(imp / temperature, dim=1)).sum(1).mean()
+
+
+def prefit_patch_embedding(model, pool, args, g, log_every=50):
+    """Before fine-tuning with selection_distill_loss: fit the patch embedding alone for
+    --prefit-steps steps so that the selector ranks tokens as the full-budget attention of the
+    model as it came in (a frozen copy, the teacher) does, while staying close to its own
+    starting output (mean squared difference, weight --prefit-anchor). Batches of --batch
+    clips as 8 x 112 (the eval input, no selection at the full budget), drawn with `g`."""
+    import copy
+    teacher = copy.deepcopy(model).eval()
+    start = copy.deepcopy(model.vision_encoder.patch_embed).eval()
+    pe = model.vision_encoder.patch_embed
+    opt = torch.optim.Adam(pe.parameters(), lr=args.prefit_lr)
+    for step in range(args.prefit_steps):
+        idx = torch.randint(pool.shape[0], (args.batch,), generator=g)
+        x = to_input(draw_frames(pool[idx], mdl.FULL_FRAMES, g), mdl.FRAME_SIZE)
+        with torch.no_grad():
+            aux = {}
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+                teacher.encode_budgets(x, mdl.BUDGETS[:1], aux)
+            X0 = start(x)
+        X = pe(x)
+        l_sel = selection_distill_loss(X, aux["attention"], args.select_temperature)
+        l_anchor = ((X - X0) ** 2).mean()
+        loss = l_sel + args.prefit_anchor * l_anchor
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        if (step + 1) % log_every == 0 or step == 0:
+            log(f"prefit step {step + 1}/{args.prefit_steps}: selection {l_sel.item():.4f}, anchor {l_anchor.item():.4f}")
+    del teacher
+
+
+def r_at_1(v, t, gallery=None):
+    """T2V and V2T R@1 (%) for one caption per video, diagonal ground truth (raw cosine). With
+    `gallery`, the clips are cut into consecutive galleries of that many (the last one may be
+    smaller) and each query is ranked within its own, so that splits of different sizes give
+    comparable rates (R@1 falls as the gallery grows)."""
+    n = v.shape[0]
+    g = gallery or n
+    hits_t2v, hits_v2t = 0.0, 0.0
+    for g0 in range(0, n, g):
+        s = v[g0:g0 + g] @ t[g0:g0 + g].t()
+        gt = torch.arange(s.shape[0])
+        hits_t2v += (s.t().argmax(1) == gt).float().sum().item()
+        hits_v2t += (s.argmax(1) == gt).float().sum().item()
+    return 100 * hits_t2v / n, 100 * hits_v2t / n
 
 
 @torch.no_grad()
-def evaluate(model, arrays, ids, chunk=25):
-    """Val/test metrics on the exact eval inputs (8 and 2 middle frames at 112 px)."""
+def evaluate(model, arrays, ids, chunk=25, gallery=EVAL_GALLERY):
+    """Val/test metrics on the exact eval inputs (8 and 2 middle frames at 112 px), T2V/V2T
+    R@1 in galleries of `gallery` clips (the test split's size)."""
     model.eval()
     t = model.encode_text(ids)
     out = {}
@@ -191,7 +276,7 @@ def evaluate(model, arrays, ids, chunk=25):
             x = fr.normalize(arrays[kind][i:i + chunk])
             vs.append(model.encode_video(x, budget=budget))
         v = torch.cat(vs)
-        t2v, v2t = r_at_1(v, t)
+        t2v, v2t = r_at_1(v, t, gallery)
         out[name] = {"t2v_r1": round(t2v, 2), "v2t_r1": round(v2t, 2)}
     model.train()
     return out
@@ -268,6 +353,19 @@ def param_groups(model, wd):
     return [{"params": decay, "weight_decay": wd}, {"params": no_decay, "weight_decay": 0.0}]
 
 
+def init_record(path):
+    """What a run started from: the checkpoint's hash, epoch and step, and the training.json
+    of the run that wrote it (looked for beside it, or in its model/ folder), if there is one."""
+    ck = torch.load(path, weights_only=True)
+    rec = {"path": path, "sha256": sha256(path), "epoch": ck.get("epoch"), "step": ck.get("step")}
+    for cand in (os.path.join(os.path.dirname(path), "training.json"),
+                 os.path.join(os.path.dirname(path), "model", "training.json")):
+        if os.path.exists(cand):
+            rec["training"] = json.load(open(cand))
+            break
+    return rec
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default="Corpus/models/demo", help="model directory to export to")
@@ -293,7 +391,16 @@ def main(argv=None):
     ap.add_argument("--cheap-epochs", type=int, default=28,
                     help="the first N epochs sample their flexi shapes from FLEXI_CHEAP (small pools)")
     ap.add_argument("--aux-scale", type=float, default=16.0, help="logit scale of the attribute heads on the unit embedding")
+    ap.add_argument("--val-clips", type=int, default=150,
+                    help="validate during training on the first N val clips (Tools/train/evaluate.py scores all)")
     ap.add_argument("--val-every", type=int, default=4, help="validate every N epochs (and after the last)")
+    ap.add_argument("--select-distill", type=float, default=0.0,
+                    help="weight of selection_distill_loss on sub-batches whose full budget sees the whole pool (0: off)")
+    ap.add_argument("--select-temperature", type=float, default=1.0, help="temperature of selection_distill_loss")
+    ap.add_argument("--prefit-steps", type=int, default=0,
+                    help="steps of prefit_patch_embedding before the epochs (0: none)")
+    ap.add_argument("--prefit-lr", type=float, default=2e-3)
+    ap.add_argument("--prefit-anchor", type=float, default=0.3)
     ap.add_argument("--init-from", help="start from this run's last.pt (experiments; not the recipe)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=True,
@@ -325,6 +432,8 @@ def main(argv=None):
 
     train_entries, train_arr, train_caps = load_split(args.cache, args.manifests, "train", ["pool16"])
     val_entries, val_arr, val_caps = load_split(args.cache, args.manifests, "val", ["mid8", "mid2"])
+    val_entries, val_caps = val_entries[: args.val_clips], val_caps[: args.val_clips]
+    val_arr = {k: v[: args.val_clips] for k, v in val_arr.items()}
     pool = train_arr["pool16"]
     train_attrs = [e["attributes"] for e in train_entries]
     if args.limit_train:
@@ -343,6 +452,9 @@ def main(argv=None):
     log(f"model {n_params / 1e6:.2f} M parameters; train {N} clips x {ncap} captions, val {len(val_caps)}; "
         f"{time.time() - t_start:.0f} s to load")
 
+    g = torch.Generator().manual_seed(args.seed + 1)
+    if args.prefit_steps:
+        prefit_patch_embedding(model, pool, args, g)
     steps_per_epoch = N // args.batch
     total = steps_per_epoch * args.epochs
     cheap = steps_per_epoch * min(args.cheap_epochs, args.epochs)
@@ -360,7 +472,6 @@ def main(argv=None):
     opt = torch.optim.AdamW(param_groups(model, args.wd) + [{"params": list(heads.parameters()), "weight_decay": 0.0}],
                             lr=args.lr, betas=(0.9, 0.98), eps=1e-6)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_factor)
-    g = torch.Generator().manual_seed(args.seed + 1)
     shapes = torch.tensor([w for _, _, w in FLEXI], dtype=torch.float)
     shapes_cheap = torch.tensor([w for _, _, w in FLEXI_CHEAP], dtype=torch.float)
 
@@ -382,6 +493,7 @@ def main(argv=None):
             cap_pick = torch.randint(ncap, (len(idx),), generator=g)
             ids = train_ids[idx, cap_pick]
             levels = [[], [], []]
+            l_sel = torch.zeros(())
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
                 for b0 in range(0, len(idx), args.sub_batch):
                     sub = idx[b0:b0 + args.sub_batch]
@@ -390,8 +502,13 @@ def main(argv=None):
                     else:
                         T, S, _ = FLEXI[int(torch.multinomial(shapes, 1, generator=g))]
                     x = to_input(draw_frames(pool[sub], T, g), S)
-                    for lvl, e in enumerate(model.encode_budgets(x, mdl.BUDGETS)):
+                    aux = {} if args.select_distill else None
+                    for lvl, e in enumerate(model.encode_budgets(x, mdl.BUDGETS, aux)):
                         levels[lvl].append(e)
+                    L = (S // mdl.PATCH) ** 2
+                    if aux and aux["kept"] is None and T * L > min(mdl.BUDGETS):
+                        w = len(sub) / len(idx)
+                        l_sel = l_sel + w * selection_distill_loss(aux["X"], aux["attention"], args.select_temperature)
                 if neg_ids is not None:
                     pick = torch.randperm(neg_ids.shape[1], generator=g)[: args.negatives]
                     nids = neg_ids[idx][:, pick].reshape(-1, neg_ids.shape[-1])
@@ -407,7 +524,7 @@ def main(argv=None):
             l_small = clip_loss(v[1], t, scale, neg) + clip_loss(v[2], t, scale, neg)
             teacher = v[0].detach()
             l_dist = (1 - (v[1] * teacher).sum(-1)).mean() + (1 - (v[2] * teacher).sum(-1)).mean()
-            loss = l_full + args.small_weight * l_small + args.distill * l_dist
+            loss = l_full + args.small_weight * l_small + args.distill * l_dist + args.select_distill * l_sel
             l_aux = torch.zeros(())
             if args.aux:
                 y = labels[idx]
@@ -425,10 +542,10 @@ def main(argv=None):
             if step % args.log_every == 0 or step == 1:
                 el = time.time() - t_start
                 log(f"epoch {epoch + 1} step {step}/{total} loss {loss.item():.3f} (clip {l_full.item():.3f}, "
-                    f"small {l_small.item():.3f}, distill {l_dist.item():.3f}, aux {l_aux.item():.3f}) scale {scale.item():.1f} "
+                    f"small {l_small.item():.3f}, distill {l_dist.item():.3f}, sel {l_sel.item():.3f}, aux {l_aux.item():.3f}) scale {scale.item():.1f} "
                     f"lr {sched.get_last_lr()[0]:.2e} {el / 60:.1f} min")
                 record(kind="step", epoch=epoch + 1, step=step, loss=loss.item(), clip=l_full.item(),
-                       clip_small=l_small.item(), distill=l_dist.item(), aux=l_aux.item(), scale=scale.item(),
+                       clip_small=l_small.item(), distill=l_dist.item(), sel=l_sel.item(), aux=l_aux.item(), scale=scale.item(),
                        minutes=el / 60)
             if (time.time() - t_start) / 60 > args.max_minutes:
                 cut_short = True
@@ -440,7 +557,7 @@ def main(argv=None):
             log(f"epoch {epoch + 1} done in {t_train:.0f} s; val T2V R@1 full {val['full_512']['t2v_r1']:.1f}, "
                 f"256 sel {val['sel_256_of_8x112']['t2v_r1']:.1f}, "
                 f"128 sel {val['sel_128_of_8x112']['t2v_r1']:.1f}, 128 2fr {val['nosel_128_2x112']['t2v_r1']:.1f} "
-                f"(chance {100 / len(val_caps):.2f}); {el / 60:.1f} min")
+                f"(chance {100 / min(EVAL_GALLERY, len(val_caps)):.2f}); {el / 60:.1f} min")
             history.append({"epoch": epoch + 1, "step": step, "minutes": round(el / 60, 2), "val": val})
             record(kind="epoch", epoch=epoch + 1, step=step, minutes=el / 60, val=val)
         else:
@@ -479,6 +596,8 @@ def main(argv=None):
         "corpus": {s: sha256(os.path.join(args.manifests, f"{s}.json")) for s in ("train", "val", "test")},
         "history": history, "test_pytorch": test,
     }
+    if args.init_from:
+        info["init_from"] = init_record(args.init_from)
     with open(os.path.join(args.out, "training.json"), "w") as f:
         json.dump(info, f, indent=1)
         f.write("\n")
