@@ -76,11 +76,14 @@ SELECTION FINE-TUNE (experimental, off by default; not part of the committed mod
   (1,200 queries, galleries of 300; Tools/train/evaluate.py), 1/4 selected minus 1/4 on 2
   frames, +- one standard error of the paired difference: v2 -4.5 +- 1.6; four fine-tunes
   from v2 (3-4 epochs, 250-400 prefit steps, anchor 0.1-0.3, selection weight 1-3) -0.1,
-  -0.3, -1.8 and -3.2 (each +- 1.6); 1/2 selected rose from 58.7 to 61.0-62.6 and the full
+  -0.3, -1.8 and -3.2 (each about +- 1.6); 1/2 selected rose from 58.7 to 61.0-62.6 and the full
   budget moved by -1.3 to +0.3 (v2 64.1). So it narrows the 1/4 gap but does not reverse it,
-  and the run-to-run spread is as large as the effect. Not adopted:
-  the gains at 1/4 and 1/2 are within a few standard errors and the two stages together
-  would need 58-60 of the 60 minutes.
+  and the run-to-run spread is as large as the effect. With the 3-epoch model and 128 tokens
+  selected from 6 x 112 instead (the best of eight pools on val), selection minus 2 frames
+  was +1.7 +- 1.6: +4.5 +- 1.8 on unpanned clips, -7.2 +- 3.5 on panned ones. Not adopted:
+  the gains at 1/4 and 1/2 are within a few standard errors, and with the 47.8 min of the
+  v2 recipe the two stages take 58.3 (3 epochs) to 60.4 min (4 epochs), at the 60-minute
+  limit.
 
 Why two phases (measured on this machine): the v1 recipe (FLEXI only, 20 epochs, 41 min)
 underfit: a linear probe of its embeddings found count, shape and motion at chance, and its
