@@ -11,7 +11,8 @@ What it compares (identical preprocessing input on both sides):
           --json`; the PyTorch side is the project's reference tower
           (Tools/reference/fluxvit.py `VisionModel.from_model_dir`) on the same tensor. Cases:
           8x112 at 512 (full budget, no selection), 256 and 128 (selection, projectors 1 and 2),
-          16x112 at 512 (selection, G = 4 groups of 4), 6x98 at 128 (G = 2, position table
+          16x112 at 512 (selection, G = 4 groups of 4), 6x112 at 128 (the demo model's 1/4 pool,
+          G = 2 groups of 3), 6x98 at 128 (G = 2, position table
           resampled in time and space), 2x112 at 128 (time resampling 8 -> 2).
   text    each clip's caption and a few queries through `fluxsearch embed --text … --json`
           against Tools/reference/text_tower.py on open_clip's ids of pre_text(caption); the
@@ -45,7 +46,7 @@ import text_tower  # noqa: E402
 from tokenizer_parity import open_clip_ids, pre_text  # noqa: E402
 
 CASES = (  # (frames, size, budget)
-    (8, 112, 512), (8, 112, 256), (8, 112, 128), (16, 112, 512), (6, 98, 128), (2, 112, 128))
+    (8, 112, 512), (8, 112, 256), (8, 112, 128), (16, 112, 512), (6, 112, 128), (6, 98, 128), (2, 112, 128))
 QUERIES = ("a red ball moves to the right", "three small white stars spin on a checkered background",
            "two big green squares bounce against a black backdrop")
 
