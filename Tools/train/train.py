@@ -146,6 +146,16 @@ FLEXI_CHEAP = ((2, 112, 3), (6, 84, 1), (6, 98, 1), (8, 84, 1))
 POOL_FRAMES = 16
 EVAL_GALLERY = 300       # clips per gallery in evaluate(): the test split's size
 MODEL_NAME = "fluxsearch-demo-v3"
+# The committed model's whole recipe (the module docstring explains each step).
+REPRODUCE = [
+    "python3 Tools/synth/generate.py",
+    "python3 Tools/train/cache_frames.py",
+    "python3 Tools/train/train.py --out Corpus/generated/train/v2/model --run-dir Corpus/generated/train/v2",
+    "python3 Tools/train/train.py --init-from Corpus/generated/train/v2/last.pt --cheap-epochs 0 --epochs 3"
+    " --small-weight 2 --lr 2e-4 --select-distill 1 --select-temperature 4 --prefit-steps 250 --prefit-anchor 0.3"
+    " --out Corpus/models/demo --run-dir Corpus/generated/train/v3",
+    "python3 Tools/train/choose_pool.py Corpus/models/demo --budget 128 --write",
+]
 
 
 def log(msg):
@@ -595,8 +605,7 @@ def main(argv=None):
     info = {
         "name": MODEL_NAME,
         "command": "python3 Tools/train/train.py " + " ".join(sys.argv[1:] if argv is None else argv),
-        "reproduce": ["python3 Tools/synth/generate.py", "python3 Tools/train/cache_frames.py",
-                      "python3 Tools/train/train.py --out Corpus/models/demo"],
+        "reproduce": REPRODUCE,
         "args": vars(args), "cut_short": cut_short, "steps": step, "planned_steps": total,
         "train_minutes": round(train_minutes, 1), "parameters": n_params,
         "flexi": [list(f) for f in FLEXI], "budgets": list(mdl.BUDGETS),
