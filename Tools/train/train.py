@@ -419,7 +419,7 @@ def main(argv=None):
                     help="steps of prefit_patch_embedding before the epochs (0: none)")
     ap.add_argument("--prefit-lr", type=float, default=2e-3)
     ap.add_argument("--prefit-anchor", type=float, default=0.3)
-    ap.add_argument("--init-from", help="start from this run's last.pt (experiments; not the recipe)")
+    ap.add_argument("--init-from", help="start from this run's last.pt (stage 2 of the recipe: the selection fine-tune)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=True,
                     help="bfloat16 autocast for the forward (about 2x faster on AVX512-BF16 CPUs; fp32 master weights)")
