@@ -46,13 +46,8 @@ def successes(model, arrays, ids, gallery, chunk=25):
     for name, kind, budget in INPUTS:
         v = torch.cat([model.encode_video(fr.normalize(arrays[kind][i:i + chunk]), budget=budget)
                        for i in range(0, arrays[kind].shape[0], chunk)])
-        t2v, v2t = [], []
-        for g0 in range(0, len(v), gallery):
-            s = t[g0:g0 + gallery] @ v[g0:g0 + gallery].t()
-            gt = torch.arange(s.shape[0])
-            t2v.append(s.argmax(1) == gt)
-            v2t.append(s.t().argmax(1) == gt)
-        out[name] = {"t2v": torch.cat(t2v), "v2t": torch.cat(v2t)}
+        t2v, v2t = tr.gallery_hits(v, t, gallery)
+        out[name] = {"t2v": t2v, "v2t": v2t}
     return out
 
 

@@ -264,20 +264,25 @@ def prefit_patch_embedding(model, pool, args, g, log_every=50):
     del teacher
 
 
-def r_at_1(v, t, gallery=None):
-    """T2V and V2T R@1 (%) for one caption per video, diagonal ground truth (raw cosine). With
-    `gallery`, the clips are cut into consecutive galleries of that many (the last one may be
-    smaller) and each query is ranked within its own, so that splits of different sizes give
-    comparable rates (R@1 falls as the gallery grows)."""
-    n = v.shape[0]
-    g = gallery or n
-    hits_t2v, hits_v2t = 0.0, 0.0
-    for g0 in range(0, n, g):
+def gallery_hits(v, t, gallery=None):
+    """Per-query rank-1 hits (bool [N] each, T2V and V2T) for one caption per video, diagonal
+    ground truth, raw cosine. With `gallery`, the clips are cut into consecutive galleries of
+    that many (the last one may be smaller) and each query is ranked within its own, so that
+    splits of different sizes give comparable rates (R@1 falls as the gallery grows)."""
+    g = gallery or v.shape[0]
+    t2v, v2t = [], []
+    for g0 in range(0, v.shape[0], g):
         s = v[g0:g0 + g] @ t[g0:g0 + g].t()
         gt = torch.arange(s.shape[0])
-        hits_t2v += (s.t().argmax(1) == gt).float().sum().item()
-        hits_v2t += (s.argmax(1) == gt).float().sum().item()
-    return 100 * hits_t2v / n, 100 * hits_v2t / n
+        t2v.append(s.t().argmax(1) == gt)
+        v2t.append(s.argmax(1) == gt)
+    return torch.cat(t2v), torch.cat(v2t)
+
+
+def r_at_1(v, t, gallery=None):
+    """T2V and V2T R@1 (%) of gallery_hits."""
+    t2v, v2t = gallery_hits(v, t, gallery)
+    return 100 * t2v.float().mean().item(), 100 * v2t.float().mean().item()
 
 
 @torch.no_grad()
