@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN := .build/release/fluxsearch
 
-.PHONY: demo test setup build bench fixtures clean
+.PHONY: demo test setup build bench fixtures help-snapshots clean
 
 ## demo: install what is missing, build in release, index a small demo library, run queries.
 demo: setup build
@@ -28,6 +28,10 @@ fixtures:
 	python3 Tools/fixtures/make_vision_fixtures.py   # needs torch
 	python3 Tools/fixtures/make_text_fixtures.py     # needs torch, open_clip, ftfy
 	python3 Tools/reference/resize_reference.py      # needs torch
+
+## help-snapshots: rewrite the --help snapshots that the tests compare (review the diff).
+help-snapshots:
+	Tools/help_snapshots
 
 clean:
 	rm -rf .build

@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "FluxModels", targets: ["FluxModels"]),
         .library(name: "FluxIngest", targets: ["FluxIngest"]),
         .library(name: "FluxStore", targets: ["FluxStore"]),
+        .library(name: "FluxIndex", targets: ["FluxIndex"]),
         .library(name: "FluxQuery", targets: ["FluxQuery"]),
         .library(name: "FluxEval", targets: ["FluxEval"]),
     ],
@@ -38,27 +39,32 @@ let package = Package(
         .target(name: "FluxCore", dependencies: ["CBLAS", "CFluxKernels"]),
         // Model towers: FluxViT / InternVideo2 vision, MobileCLIP text, tokenizer, loading.
         .target(name: "FluxModels", dependencies: ["FluxCore", "CZlib"]),
-        // Video ingestion: libav decoding, sampling, preprocessing, decode→encode pipeline.
-        .target(name: "FluxIngest", dependencies: ["FluxCore", "FluxModels", "CFFmpeg"]),
-        // Vector index (FAISS) and, later, the SQLite store.
+        // Video ingestion: libav decoding, frame sampling, preprocessing, the bounded pipeline.
+        .target(name: "FluxIngest", dependencies: ["FluxCore", "CFFmpeg"]),
+        // The SQLite store (GRDB) and its derived FAISS indexes.
         .target(name: "FluxStore", dependencies: ["FluxCore", "FaissBridge",
                                                  .product(name: "GRDB", package: "GRDB.swift")]),
-        // Query: text encoding, ANN search, dual-softmax rerank, refine.
-        .target(name: "FluxQuery", dependencies: ["FluxCore", "FluxModels", "FluxIngest", "FluxStore"]),
+        // Indexing: the one file → vectors road (VideoEmbedder), scanning, the indexer.
+        .target(name: "FluxIndex", dependencies: ["FluxCore", "FluxModels", "FluxIngest", "FluxStore"]),
+        // Query: the search session, text encoding, ANN search, dual-softmax rerank, refine.
+        .target(name: "FluxQuery", dependencies: ["FluxCore", "FluxModels", "FluxIngest", "FluxStore", "FluxIndex"]),
         // Zero-shot retrieval evaluation: annotations, metrics, eval indexes, tuner.
-        .target(name: "FluxEval", dependencies: ["FluxCore", "FluxModels", "FluxIngest", "FluxStore", "FluxQuery"]),
+        .target(name: "FluxEval", dependencies: ["FluxCore", "FluxModels", "FluxIngest", "FluxStore", "FluxIndex"]),
         // The thin CLI.
         .executableTarget(name: "fluxsearch",
-                          dependencies: ["FluxCore", "FluxModels", "FluxIngest", "FluxStore", "FluxQuery", "FluxEval",
+                          dependencies: ["FluxCore", "FluxModels", "FluxIngest", "FluxStore", "FluxIndex", "FluxQuery", "FluxEval",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "FluxCoreTests", dependencies: ["FluxCore"], exclude: ["Fixtures"]),
         .testTarget(name: "FluxModelsTests", dependencies: ["FluxModels"], exclude: ["Fixtures"]),
         .testTarget(name: "FluxIngestTests", dependencies: ["FluxIngest"], exclude: ["Fixtures"]),
-        .testTarget(name: "FluxQueryTests", dependencies: ["FluxQuery"]),
+        // Test helpers shared by the index and query tests: generated clips, a tiny random model.
+        .target(name: "FluxTestSupport", dependencies: ["FluxModels"], path: "Tests/FluxTestSupport"),
+        .testTarget(name: "FluxIndexTests", dependencies: ["FluxIndex", "FluxTestSupport"]),
+        .testTarget(name: "FluxQueryTests", dependencies: ["FluxQuery", "FluxTestSupport"]),
         .testTarget(name: "FluxStoreTests", dependencies: ["FluxStore"]),
         .testTarget(name: "FluxEvalTests", dependencies: ["FluxEval"]),
-        .testTarget(name: "fluxsearchTests", dependencies: ["fluxsearch"]),
+        .testTarget(name: "fluxsearchTests", dependencies: ["fluxsearch"], exclude: ["Fixtures", "HelpSnapshots"]),
     ],
     swiftLanguageModes: [.v5],
     cxxLanguageStandard: .cxx17

@@ -2,7 +2,7 @@ import Foundation
 import FluxCore
 import FluxIngest
 import FluxModels
-import FluxQuery
+import FluxIndex
 import FluxStore
 
 /// Runs a zero-shot retrieval evaluation: find the videos, encode every text once, and for
@@ -98,7 +98,7 @@ public final class EvalRunner {
     private let t0 = Timing.now()
     private var setupSeconds = 0.0
     private var textSeconds = 0.0
-    private var tower: VisionTower?
+    private var embedder: VideoEmbedder?
     private var textEncoder: TextEncoder?
     private var textVectors: [Float]?
     private var temporaryRoot: URL?
@@ -122,6 +122,17 @@ public final class EvalRunner {
         self.videoFiles = keep.map { found[$0]! }
         self.modelInfo = EvalReport.ModelInfo(name: model.configuration.name, hash: try model.weightHash(), path: model.url.path)
         setupSeconds = Timing.now() - t0
+    }
+
+    /// Opens the model directory at `modelURL`, then as ``init(model:dataset:videos:options:textEncoder:)``.
+    public convenience init(modelURL: URL, dataset: EvalDataset, videos: URL, options: Options) throws {
+        try self.init(model: try ModelDirectory(modelURL), dataset: dataset, videos: videos, options: options)
+    }
+
+    /// One sampling per budget for this runner's model (``EvalSampling/resolve(budgets:rule:model:frames:size:firstSeconds:)``).
+    public func samplings(budgets: [Int], rule: EvalSamplingRule, frames: Int? = nil, size: Int? = nil,
+                          firstSeconds: Double? = nil) throws -> [EvalSampling] {
+        try EvalSampling.resolve(budgets: budgets, rule: rule, model: model, frames: frames, size: size, firstSeconds: firstSeconds)
     }
 
     deinit {
@@ -182,44 +193,27 @@ public final class EvalRunner {
         public var cacheFolder: URL
     }
 
-    struct Job {
-        let index: Int
-        let url: URL
-        let fingerprint: FileFingerprint
-    }
-
-    enum Item {
-        case clip(Tensor, TimeWindow)
-        case end(FluxIngest.VideoMetadata)
-    }
-
-    enum Encoded {
-        case vector([Float], TimeWindow)
-        case end(FluxIngest.VideoMetadata)
-    }
-
     /// Encodes the videos of ``evaluated`` that the sampling's eval index lacks (or whose file
     /// changed), stores them, and returns every video's vector.
     public func videoEmbeddings(_ sampling: EvalSampling, progress: (Progress) -> Void = { _ in }) throws -> VideoEmbeddings {
         let start = Timing.now()
         try sampling.validate()
         let folder = try cacheFolder(for: sampling)
-        let settings = IndexSettings(modelName: modelInfo.name, modelWeightHash: modelInfo.hash,
-                                     embedDimension: model.configuration.embedDim,
-                                     preprocessing: Indexer.preprocessingDescriptor, sampling: sampling.descriptor)
+        let settings = try IndexSettings(model: model, sampling: sampling.descriptor)
         let store = try IndexStore.openOrCreate(at: folder, settings: settings, budgets: [sampling.budget])
 
         var failed: [Int: String] = [:]
-        var jobs: [Job] = []
+        var jobs: [VideoEmbedder.Job<(index: Int, fingerprint: FileFingerprint)>] = []
         var reused = 0
         var scheduled = Set<String>()
+        let recipe = ClipRecipe.whole(sampling.plan, firstSeconds: sampling.firstSeconds)
         for (i, url) in videoFiles.enumerated() {
             // Two gallery videos may name one file (VINDLU's renamed DiDeMo twins): encode it once.
             guard scheduled.insert(IndexStore.canonicalPath(url.path)).inserted else { reused += 1; continue }
             do {
                 let fp = try FileFingerprint.compute(url: url)
                 if case .skip = try store.plan(path: url.path, fingerprint: fp) { reused += 1; continue }
-                jobs.append(Job(index: i, url: url, fingerprint: fp))
+                jobs.append(.init(url: url, recipe: recipe, tag: (i, fp)))
             } catch {
                 failed[i] = "\(error)"
             }
@@ -230,56 +224,33 @@ public final class EvalRunner {
         progress(Progress(stage: .videos, done: done, total: total, encoded: 0, elapsed: Timing.now() - start, label: ""))
 
         if !jobs.isEmpty {
-            if tower == nil { tower = try model.visionTower() }
-            let tower = self.tower!
-            let sampler = sampling.sampler
-            let preprocessor = Preprocessor(size: sampling.size)
-            let pipeline = IngestPipeline<Job, Item>(capacity: options.queueCapacity) { job, emit in
-                let decoder = try VideoDecoder(url: job.url)
-                let clip = try VideoClipLoader.clip(from: decoder, sampling: sampler, preprocessor: preprocessor)
-                try emit(.clip(clip.tensor, clip.window))
-                try emit(.end(decoder.metadata))
-            }
-            var vectors: [Int: ([Float], TimeWindow)] = [:]
-            pipeline.run(jobs, consume: { item -> Encoded in
-                switch item {
-                case .clip(let tensor, let window):
-                    let out = try tower.encode(tensor, budget: sampling.budget)
-                    guard let e = out.embeddings else {
-                        throw VisionError.unsupportedInput(reason: "the model has no vision_align head, so it has no video–text embedding")
-                    }
-                    return .vector(e.scalars, window)
-                case .end(let metadata):
-                    return .end(metadata)
-                }
-            }, onResult: { result in
-                let job = result.job
-                switch result.result {
-                case .failure(let error):
-                    if failed[job.index] == nil {
-                        failed[job.index] = "\(error)"
-                        try? store.recordFailure(path: job.url.path, stage: "eval", reason: "\(error)")
-                        done += 1
-                    }
-                case .success(.vector(let v, let window)):
-                    vectors[job.index] = (v, window)
-                case .success(.end(let m)):
-                    guard failed[job.index] == nil, let (v, window) = vectors.removeValue(forKey: job.index) else { return }
-                    let meta = FluxStore.VideoMetadata(duration: m.duration, fps: m.fps, frameCount: m.frameCount, width: m.displayWidth,
-                                                       height: m.displayHeight, codec: m.codec, rotation: m.rotation)
+            if embedder == nil { embedder = VideoEmbedder(tower: try model.visionTower(), queueCapacity: options.queueCapacity) }
+            var vectors: [Int: VideoEmbedder.EmbeddedClip] = [:]
+            embedder!.run(jobs) { _, job, event in
+                let index = job.tag.index
+                switch event {
+                case .failed(_, let error):
+                    failed[index] = "\(error)"
+                    try? store.recordFailure(path: job.url.path, stage: "eval", reason: "\(error)")
+                    done += 1
+                case .clip(let clip):
+                    vectors[index] = clip
+                case .finished(let m):
+                    guard let clip = vectors.removeValue(forKey: index) else { return }
+                    let meta = FluxStore.VideoMetadata(decoded: m)
                     do {
-                        try store.replaceVideo(Video(path: job.url.path, fingerprint: job.fingerprint, metadata: meta),
-                                               clips: [ClipDraft(start: window.start, end: window.end, budget: sampling.budget,
-                                                                 kind: .video, vector: v)])
+                        try store.replaceVideo(Video(path: job.url.path, fingerprint: job.tag.fingerprint, metadata: meta),
+                                               clips: [ClipDraft(start: clip.window.start, end: clip.window.end, budget: clip.budget,
+                                                                 kind: .video, vector: clip.vector)])
                         encoded += 1
                     } catch {
-                        failed[job.index] = "\(error)"
+                        failed[index] = "\(error)"
                     }
                     done += 1
                 }
                 progress(Progress(stage: .videos, done: done, total: total, encoded: encoded, elapsed: Timing.now() - start,
                                   label: job.url.lastPathComponent))
-            })
+            }
         }
 
         // Read every vector back from the store: cached and new alike.

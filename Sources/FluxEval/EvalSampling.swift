@@ -1,5 +1,15 @@
 import Foundation
 import FluxIngest
+import FluxModels
+
+/// Which table picks frames × size for each budget of an evaluation.
+public enum EvalSamplingRule: String, Sendable, CaseIterable {
+    /// Pool = budget: 2048 = 8 × 224², 1024 = 4 × 224², 512 = 2 × 224² (Table 9's plain rows).
+    case unmasked
+    /// More frames than the budget, cut by token selection (Table 9's "+TO" rows): the model's
+    /// sampling.json when it has one, else the built-in table.
+    case tokenOptimized = "token-optimized"
+}
 
 /// How the videos of one evaluation run are sampled: a token budget, the frames × size pool
 /// decoded for it, and the DiDeMo trim. It is also the key of the run's video-embedding cache.
@@ -89,5 +99,19 @@ public struct EvalSampling: Sendable, Equatable, Codable {
             return EvalSampling(budget: budget, frames: plan.frames, size: plan.size, firstSeconds: firstSeconds,
                                 patchSize: table.patchSize, source: from)
         }
+    }
+
+    /// One sampling per budget by `rule`: the unmasked table, or `model`'s own table (else the
+    /// built-in token-optimized one), with `frames`/`size` overriding every row.
+    /// - Throws: ``FluxModels/SamplingError`` when a result cannot be encoded.
+    public static func resolve(budgets: [Int], rule: EvalSamplingRule, model: ModelDirectory, frames: Int? = nil,
+                               size: Int? = nil, firstSeconds: Double? = nil) throws -> [EvalSampling] {
+        let (table, source): (FlexiSamplingTable, String)
+        switch rule {
+        case .unmasked: (table, source) = (.unmasked, "unmasked")
+        case .tokenOptimized:
+            (table, source) = model.ownSamplingTable.map { ($0, "model sampling.json") } ?? (.tokenOptimized, "token-optimized")
+        }
+        return try resolve(budgets: budgets, table: table, frames: frames, size: size, firstSeconds: firstSeconds, source: source)
     }
 }

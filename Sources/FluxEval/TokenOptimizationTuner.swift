@@ -1,5 +1,5 @@
 import Foundation
-import FluxIngest
+import FluxModels
 
 /// FluxViT's linear-complexity Token Optimization search for one token budget, on a labelled
 /// subset: which frames × size pool, cut down to the budget by the encoder's token selection,
@@ -154,7 +154,7 @@ public struct TokenOptimizationTuner {
     }
 
     /// Writes the chosen entry into `<modelDirectory>/sampling.json` (starting from the
-    /// model's table, or ``FluxIngest/FlexiSamplingTable/tokenOptimized`` when it has none).
+    /// model's table, or ``FluxModels/FlexiSamplingTable/tokenOptimized`` when it has none).
     /// Returns the table written.
     @discardableResult
     public func write(_ result: Result, modelDirectory: URL) throws -> FlexiSamplingTable {

@@ -4,11 +4,13 @@
 //                aware seeking, RGB conversion with early scaling and rotation; VideoMetadata;
 //                DecodeError (typed, with hints); DecodeOptions.
 // Sampling/      FrameSampler (the `middle` rule, DiDeMo's first 30 s), SegmentWindows (fixed
-//                windows over long videos), FlexiSamplingTable (token budget → frames × size).
+//                windows over long videos). The budget → frames × size table lives with token
+//                selection in FluxModels.
 // Preprocessing/ Preprocessor: squash (or centre-crop) bicubic resize on uint8, /255, mean/std,
 //                [3, T, S, S] float32.
 // Pipeline/      BoundedQueue and IngestPipeline: decode + preprocess on a producer thread,
 //                encode on the caller's, with bounded memory.
-// VideoClipLoader.swift  the one-call API: file → [1, 3, T, S, S] + indices + timestamps.
+// VideoClipLoader.swift  decoder → [1, 3, T, S, S] + indices + timestamps, for a whole video or
+//                one window (FluxIndex's VideoEmbedder is the file → vector road built on it).
 //
 // Units in doc comments: pixels, frames, seconds, tokens.

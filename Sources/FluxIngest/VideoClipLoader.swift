@@ -15,15 +15,8 @@ public struct VideoClip: Sendable {
     public let window: TimeWindow
 }
 
-/// What clips to cut from a video.
-public enum ClipPlan: Sendable, Equatable {
-    /// One clip from the whole video (or its first seconds, for DiDeMo).
-    case whole(FrameSampler)
-    /// One clip per window, each with `frames` frames sampled by the `middle` rule inside it.
-    case segments(SegmentWindows, frames: Int)
-}
-
-/// One-call loading: file → decoded, sampled, preprocessed clip tensors.
+/// Cutting clips from a video: decoded, sampled, preprocessed tensors. Indexing and search cut
+/// clips through FluxIndex's `VideoEmbedder`, which calls the two `clip(from:…)` functions.
 ///
 /// For example:
 /// ```swift
@@ -37,29 +30,6 @@ public enum VideoClipLoader {
                             mode: Preprocessor.Mode = .squash, decode: DecodeOptions = DecodeOptions()) throws -> VideoClip {
         let decoder = try VideoDecoder(url: url, options: decode)
         return try clip(from: decoder, sampling: sampling, preprocessor: Preprocessor(size: size, mode: mode))
-    }
-
-    /// All clips of `url` under `plan`. For long videos cut into many windows prefer
-    /// ``forEachClip(_:plan:preprocessor:decode:body:)``, which holds one clip at a time.
-    public static func loadAll(_ url: URL, plan: ClipPlan, preprocessor: Preprocessor = Preprocessor(),
-                               decode: DecodeOptions = DecodeOptions()) throws -> [VideoClip] {
-        var clips: [VideoClip] = []
-        try forEachClip(url, plan: plan, preprocessor: preprocessor, decode: decode) { clips.append($0) }
-        return clips
-    }
-
-    /// Opens `url` once and hands each clip of `plan` to `body`, in time order.
-    public static func forEachClip(_ url: URL, plan: ClipPlan, preprocessor: Preprocessor = Preprocessor(),
-                                   decode: DecodeOptions = DecodeOptions(), body: (VideoClip) throws -> Void) throws {
-        let decoder = try VideoDecoder(url: url, options: decode)
-        switch plan {
-        case .whole(let sampler):
-            try body(clip(from: decoder, sampling: sampler, preprocessor: preprocessor))
-        case .segments(let windows, let frames):
-            for window in windows.windows(duration: decoder.metadata.duration) {
-                try body(clip(from: decoder, window: window, frames: frames, preprocessor: preprocessor))
-            }
-        }
     }
 
     /// The `sampling` clip of an open decoder.
@@ -88,16 +58,5 @@ public enum VideoClipLoader {
         let frames = try decoder.frames(at: indices)
         return VideoClip(tensor: preprocessor.clip(frames.map(\.image)), metadata: decoder.metadata,
                          frameIndices: frames.map(\.index), timestamps: frames.map(\.timestamp), window: window)
-    }
-}
-
-extension IngestPipeline where Job == URL, Item == VideoClip {
-    /// A pipeline that decodes and preprocesses video files into clips on its producer thread.
-    /// Per-file failures (``DecodeError``) arrive as failure results for that file.
-    public static func videos(plan: ClipPlan, preprocessor: Preprocessor = Preprocessor(),
-                              decode: DecodeOptions = DecodeOptions(), capacity: Int = 2) -> IngestPipeline<URL, VideoClip> {
-        IngestPipeline(capacity: capacity) { url, emit in
-            try VideoClipLoader.forEachClip(url, plan: plan, preprocessor: preprocessor, decode: decode, body: emit)
-        }
     }
 }

@@ -8,6 +8,12 @@ public struct ModelDirectory {
     public let configuration: ModelConfiguration
     /// The memory-mapped weights.
     public let weights: SafetensorsFile
+    /// The model's own budget → (frames, size) table (`sampling.json`, written by `tune`), or
+    /// nil when it has none. Read once, when the directory is opened.
+    public let ownSamplingTable: FlexiSamplingTable?
+    /// The table every clip of this model is sampled by: its own, else
+    /// ``FlexiSamplingTable/tokenOptimized``.
+    public var samplingTable: FlexiSamplingTable { ownSamplingTable ?? .tokenOptimized }
 
     public static let configName = "config.json"
     public static let weightsName = "model.safetensors"
@@ -25,6 +31,7 @@ public struct ModelDirectory {
             throw ModelLoadingError.missingFile(path: weightsURL.path, hint: "the model directory has config.json but no weights; convert a checkpoint with Tools/convert_checkpoint.py")
         }
         weights = try SafetensorsFile(contentsOf: weightsURL)
+        ownSamplingTable = try FlexiSamplingTable.load(modelDirectory: url)
     }
 
     /// The vision tower with its vision_align head.

@@ -24,6 +24,11 @@ public struct QueryOptions: Sendable {
     public var minScore: Float?
     /// Candidates fetched from FAISS before reranking; nil = max(50, 10·k).
     public var pool: Int?
+    /// Re-encode the top ``refineTop`` results at this larger budget (tokens) and re-rank
+    /// them; nil = no refine.
+    public var refineTokens: Int?
+    /// How many top results ``refineTokens`` re-encodes.
+    public var refineTop = 10
 
     public init() {}
 }

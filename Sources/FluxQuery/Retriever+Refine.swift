@@ -1,6 +1,8 @@
 import Foundation
 import FluxCore
+import FluxIndex
 import FluxIngest
+import FluxModels
 import FluxStore
 
 /// What `--refine-tokens M --refine-top P` did.
@@ -23,9 +25,12 @@ extension Retriever {
     /// re-ranks them (they stay ahead of the rest), and caches the new vectors in the index.
     ///
     /// This is the Flux idea at query time: index cheaply, look closer at the shortlist.
-    public func refine(_ result: inout QueryResult, query q: [Float], tokens: Int, top: Int,
-                       encoder: ClipEncoder) throws {
+    /// `plan` says how to sample each shortlisted clip (its budget is the larger one).
+    public func refine(_ result: inout QueryResult, query q: [Float], plan: SamplingPlan, top: Int,
+                       embedder: VideoEmbedder) throws {
         let t0 = Timing.now()
+        guard let tokens = plan.budget else { throw SamplingError.invalidBudget(0, reason: "refining needs a token budget") }
+        try plan.validate()
         let n = min(top, result.hits.count)
         var report = RefineReport(tokens: tokens, top: n, encoded: 0, cached: 0, failed: [])
         guard n > 0 else { result.refine = report; return }
@@ -35,7 +40,7 @@ extension Retriever {
         for hit in shortlist where vectors[hit.clipId] == nil {
             do {
                 let window = hit.kind == "segment" ? TimeWindow(start: hit.start, end: hit.end) : nil
-                let v = try encoder.encode(URL(fileURLWithPath: hit.path), window: window, budget: tokens)
+                let v = try embedder.embed(URL(fileURLWithPath: hit.path), plan: plan, window: window)
                 vectors[hit.clipId] = v
                 try store.upsertClips([ClipDraft(start: hit.start, end: hit.end, budget: tokens,
                                                  kind: hit.kind == "segment" ? .segment : .video, vector: v)],
@@ -48,11 +53,7 @@ extension Retriever {
         let refined = shortlist.indices.filter { vectors[shortlist[$0].clipId] != nil }
         let e = store.embedDimension
         let flat = refined.flatMap { vectors[shortlist[$0].clipId]! }
-        let cosines: [Float] = refined.indices.map { i in
-            var s: Float = 0
-            for j in 0..<e { s += flat[i * e + j] * q[j] }
-            return s
-        }
+        let cosines = Self.cosines(flat, query: q, dimension: e)
         var scores = cosines, weights = [Float](repeating: 1, count: cosines.count)
         if result.rerank == .dsl {
             (scores, weights) = DualSoftmax.rerank(cosines: cosines, candidates: flat, bank: try bank(), dimension: e,

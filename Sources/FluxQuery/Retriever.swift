@@ -10,7 +10,12 @@ import FluxStore
 /// ```swift
 /// let store = try IndexStore.open(at: indexURL)
 /// let retriever = Retriever(store: store, mirror: VectorMirror(store: store), encoder: encoder)
-/// let result = try retriever.search(text: "a red ball bounces", options: QueryOptions())
+/// let result = try retriever.search(vector: try retriever.encodeQuery("a red ball bounces"),
+///                                   label: "a red ball bounces", options: QueryOptions())
+/// ```
+/// ``SearchSession`` builds one for each index it opens; use the session unless you hold the
+/// parts yourself (tests, benchmarks).
+/// ```swift
 /// ```
 public final class Retriever {
     public let store: IndexStore
@@ -40,6 +45,18 @@ public final class Retriever {
         return matrix
     }
 
+    /// Forgets the bank matrix, so the next ``bank()`` reads (and encodes) it again.
+    public func invalidateBank() { bankMatrix = nil }
+
+    /// Dot products of each row of `rows` (`[N, E]` row-major, unit vectors) with `q`: cosines.
+    static func cosines(_ rows: [Float], query q: [Float], dimension e: Int) -> [Float] {
+        (0..<(e > 0 ? rows.count / e : 0)).map { i in
+            var s: Float = 0
+            for j in 0..<e { s += rows[i * e + j] * q[j] }
+            return s
+        }
+    }
+
     /// The budget a query searches: the requested one if indexed, else the largest.
     public func resolveBudget(_ requested: Int?) throws -> Int {
         let available = try store.indexedBudgets()
@@ -55,17 +72,6 @@ public final class Retriever {
     public func encodeQuery(_ text: String) throws -> [Float] {
         guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw QueryError.emptyQuery }
         return try encoder.encode(text)
-    }
-
-    /// Searches with a text query.
-    public func search(text: String, options: QueryOptions) throws -> QueryResult {
-        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw QueryError.emptyQuery }
-        let t0 = Timing.now()
-        let q = try encodeQuery(text)
-        var result = try search(vector: q, label: text, options: options)
-        result.timings.encodeMs = (Timing.now() - t0) * 1e3 - result.timings.totalMs
-        result.timings.totalMs = (Timing.now() - t0) * 1e3
-        return result
     }
 
     /// Searches with a unit query vector (for query by example: a clip's embedding).
@@ -89,11 +95,7 @@ public final class Retriever {
             let flat = infos.flatMap { vectors[$0.id] ?? [Float](repeating: 0, count: e) }
             // Recompute the cosines from the stored vectors so that score and weight agree
             // exactly (IVF/SQ indexes return approximate scores).
-            cosines = infos.indices.map { i in
-                var s: Float = 0
-                for j in 0..<e { s += flat[i * e + j] * q[j] }
-                return s
-            }
+            cosines = Self.cosines(flat, query: q, dimension: e)
             (scores, weights) = DualSoftmax.rerank(cosines: cosines, candidates: flat, bank: bank, dimension: e,
                                                    temperature: options.temperature)
         }

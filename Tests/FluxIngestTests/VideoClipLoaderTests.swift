@@ -26,8 +26,10 @@ final class VideoClipLoaderTests: XCTestCase {
     }
 
     func testSegmentsHaveWindowsAndIndicesInside() throws {
-        let clips = try VideoClipLoader.loadAll(TestClips.url("vfr.mp4"), plan: .segments(SegmentWindows(length: 0.5, stride: 0.5), frames: 2),
-                                                preprocessor: Preprocessor(size: 14))
+        let decoder = try VideoDecoder(url: TestClips.url("vfr.mp4"))
+        let clips = try SegmentWindows(length: 0.5, stride: 0.5).windows(duration: decoder.metadata.duration).map {
+            try VideoClipLoader.clip(from: decoder, window: $0, frames: 2, preprocessor: Preprocessor(size: 14))
+        }
         // Frames at 0.0 … 0.9 (0.1 apart), then 1.0 … 1.36 (0.04 apart); the mp4 says 1.38 s.
         let duration = clips[0].metadata.duration
         XCTAssertEqual(duration, 1.38, accuracy: 1e-9)

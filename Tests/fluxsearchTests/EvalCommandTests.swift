@@ -135,8 +135,10 @@ final class EvalCommandTests: XCTestCase {
 
     func testEvalValidationMessages() throws {
         let bad = try CLI.run(["eval", "msrvtt", "--annotations", "a.csv", "--videos", "v", "--tokens", "abc"])
-        XCTAssertNotEqual(bad.status, 0)
-        XCTAssertTrue(bad.stderr.contains("--tokens takes positive budgets separated by commas, e.g. 2048 or 512,1024,2048 (got 'abc')."), bad.stderr)
+        XCTAssertEqual(bad.status, 64, "an invalid argument")
+        XCTAssertTrue(bad.stderr.contains("--tokens takes positive token budgets separated by commas, e.g. 1024 or 512,2048 (got 'abc')."), bad.stderr)
+        let twice = try CLI.run(["eval", "msrvtt", "--annotations", "a.csv", "--videos", "v", "--tokens", "512,512"])
+        XCTAssertTrue(twice.stderr.contains("--tokens lists a budget twice ('512,512')."), twice.stderr)
         let size = try CLI.run(["eval", "msrvtt", "--annotations", "a.csv", "--videos", "v", "--size", "100"])
         XCTAssertTrue(size.stderr.contains("--size must be a positive multiple of 14 (got 100)."), size.stderr)
         let scale = try CLI.run(["eval", "scores", "--sim", "x.npy", "--dsl-scale", "0"])

@@ -1,5 +1,5 @@
 import Foundation
-import FluxQuery
+import FluxCore
 
 /// Reads the MSRVTT 1k-A test split (EVAL_PROTOCOL §1) in either published form:
 ///
@@ -49,7 +49,7 @@ public enum MSRVTTAnnotations {
     public static func parseCSV(_ text: String, path: String, name: String = "msrvtt") throws -> EvalDataset {
         let firstLine = text.prefix { $0 != "\n" && $0 != "\r\n" && $0 != "\r" }
         let delimiter: Character = !firstLine.contains(",") && firstLine.contains(";") ? ";" : ","
-        var rows = CaptionFile.parseCSV(text, delimiter: delimiter)
+        var rows = DelimitedText.parse(text, delimiter: delimiter)
         let expected = "a CSV with the header key,vid_key,video_id,sentence (CLIP4Clip's MSRVTT_JSFUSION_test.csv) or a JSON list of {\"video\": …, \"caption\": …}"
         guard !rows.isEmpty else { throw AnnotationError.empty(path: path, reason: "the file is empty") }
         let header = rows.removeFirst().map { $0.trimmingCharacters(in: .whitespaces).lowercased() }

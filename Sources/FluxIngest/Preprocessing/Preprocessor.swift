@@ -42,6 +42,17 @@ public struct Preprocessor: Sendable, Equatable, Codable {
         self.std = std
     }
 
+    /// What this preprocessor does to pixels, as recorded in an index's settings: two runs
+    /// may share an index only if their descriptors are equal. For the default squash
+    /// preprocessor it is
+    /// `{"mean":[0.485,0.456,0.406],"resize":"squash-bicubic-uint8-round-half-even","std":[0.229,0.224,0.225]}`
+    /// (sorted keys, shortest float spelling), the string every existing index holds.
+    public var descriptor: String {
+        func list(_ v: [Float]) -> String { "[" + v.map { "\($0)" }.joined(separator: ",") + "]" }
+        return #"{"mean":"# + list(mean) + #","resize":""# + mode.rawValue + #"-bicubic-uint8-round-half-even","std":"#
+            + list(std) + "}"
+    }
+
     // MARK: - Resize
 
     /// The frame as S×S uint8 RGB, by ``mode``.

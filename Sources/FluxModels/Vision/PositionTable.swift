@@ -85,19 +85,19 @@ final class PositionTable: @unchecked Sendable {
     }
 }
 
-/// Why a clip could not be encoded.
+/// Why a clip could not be encoded. (An unusable token budget is a ``SamplingError``.)
 public enum VisionError: Error, CustomStringConvertible, LocalizedError, Equatable {
     /// The input tensor's shape or values cannot be encoded by this tower.
     case unsupportedInput(reason: String)
-    /// The token budget is not usable (for example zero).
-    case invalidBudget(Int, reason: String)
+    /// The model has no vision_align head, so its clips have no joint-space embedding.
+    case noEmbeddingHead
     /// The projector index does not exist.
     case invalidProjector(Int, available: Int)
 
     public var description: String {
         switch self {
         case .unsupportedInput(let reason): return "cannot encode this input: \(reason)"
-        case .invalidBudget(let n, let reason): return "token budget \(n) is not usable: \(reason)"
+        case .noEmbeddingHead: return "the model has no vision_align head, so it has no video–text embedding; use a model converted with its vision_align weights"
         case .invalidProjector(let j, let n): return "projector \(j) does not exist (the model has \(n): 0…\(n - 1))"
         }
     }

@@ -22,21 +22,29 @@ enum TokenSelection {
         return Int((1.0 - r) * Double((t / g) * l))
     }
 
+    /// Throws ``SamplingError`` unless `budget` is positive and, when `t·l` patch tokens exceed
+    /// it, the frames split into groups of at least 2 (an even T of 2 or at least 6).
+    static func check(frames t: Int, perFrame l: Int, budget: Int) throws {
+        try SamplingPlan.checkBudget(budget)
+        guard t * l > budget else { return }
+        guard t % 2 == 0 else {
+            throw SamplingError.invalidFrames(t, reason: "token selection (pool \(t * l) > budget \(budget)) needs an even frame count")
+        }
+        let g = groupCount(frames: t)
+        guard t / g >= 2 else {
+            throw SamplingError.invalidFrames(t, reason: "token selection makes \(g) groups of \(t / g) frame; use 2 or at least 6 frames, or a budget of at least \(t * l) tokens")
+        }
+    }
+
     /// The kept flat token indices t·L + p, ascending, or nil when every token is kept.
     ///
     /// - Parameter x: post-DPN patch embeddings of one clip, `[T, L, D]` row-major, before the
     ///   class token and position embedding.
     static func select(_ x: UnsafePointer<Float>, frames t: Int, perFrame l: Int, width d: Int,
                        budget: Int) throws -> [Int]? {
-        guard budget > 0 else { throw VisionError.invalidBudget(budget, reason: "it must be positive") }
+        try check(frames: t, perFrame: l, budget: budget)
         guard let k = keepPerGroup(frames: t, perFrame: l, budget: budget) else { return nil }
-        guard t % 2 == 0 else {
-            throw VisionError.unsupportedInput(reason: "token selection needs an even frame count; got \(t) frames")
-        }
         let g = groupCount(frames: t), tg = t / g
-        guard tg >= 2 else {
-            throw VisionError.unsupportedInput(reason: "token selection with \(t) frames makes groups of 1 frame; use 2 or at least 6 frames, or a budget of at least \(t * l) tokens")
-        }
         var kept: [Int] = []
         kept.reserveCapacity(g * k)
         var importance = [Float](repeating: 0, count: tg * l)

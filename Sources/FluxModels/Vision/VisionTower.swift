@@ -72,9 +72,9 @@ public final class VisionTower: @unchecked Sendable {
             throw VisionError.unsupportedInput(reason: "frames must be square with a side divisible by \(c.patchSize) px, got \(hPx)×\(wPx)")
         }
         let side = hPx / c.patchSize, perFrame = side * side
-        if let budget, budget <= 0 { throw VisionError.invalidBudget(budget, reason: "it must be positive") }
+        if let budget { try SamplingPlan.checkBudget(budget) }
         if let budget, c.arch == .internvideo2, budget < t * perFrame {
-            throw VisionError.invalidBudget(budget, reason: "an InternVideo2 tower has no token selection and this clip has \(t * perFrame) patch tokens; drop the budget or sample fewer frames")
+            throw SamplingError.invalidBudget(budget, reason: "an InternVideo2 tower has no token selection and this clip has \(t * perFrame) patch tokens; drop the budget or sample fewer frames")
         }
         let effective = min(budget ?? Int.max, t * perFrame)
         let j = projector ?? projectorIndex(forTokens: effective)

@@ -1,8 +1,7 @@
 import ArgumentParser
 import Foundation
-import FluxModels
+import FluxIndex
 import FluxQuery
-import FluxStore
 
 /// `fluxsearch bank add|list|clear`: the captions that dual-softmax reranking compares each
 /// query against.
@@ -27,13 +26,11 @@ extension BankCommand {
 
         func run() throws {
             runtime.apply()
-            let store = try IndexStore.open(at: indexOptions.url)
+            // The session refuses an index built with another model, whose bank vectors would
+            // not be comparable with its clips.
+            let session = try SearchSession.open(index: indexOptions.url, model: modelOptions.url, log: { warn($0) })
             let captions = try CaptionFile.read(URL(fileURLWithPath: from))
-            let added = try store.addBankEntries(texts: captions, source: URL(fileURLWithPath: from).lastPathComponent)
-            // Encode now so that the first query does not pay for it.
-            let encoder = try TextEncoder.load(modelDirectory: modelOptions.url)
-            let retriever = Retriever(store: store, mirror: VectorMirror(store: store), encoder: encoder)
-            let size = try retriever.bank().count / max(store.embedDimension, 1)
+            let (added, size) = try session.addToBank(captions, source: URL(fileURLWithPath: from).lastPathComponent)
             print("added \(added) new caption(s) of \(captions.count) read; the bank holds \(size)")
         }
     }
@@ -46,8 +43,7 @@ extension BankCommand {
         struct Entry: Encodable { let text: String; let source: String; let encoded: Bool }
 
         func run() throws {
-            let store = try IndexStore.open(at: indexOptions.url)
-            let entries = try store.bankEntries()
+            let entries = try IndexMaintenance.bankEntries(index: indexOptions.url)
             if output.json {
                 return try printJSON(entries.map { Entry(text: $0.text, source: $0.source, encoded: $0.embedding != nil) })
             }
@@ -61,8 +57,7 @@ extension BankCommand {
         @OptionGroup var indexOptions: IndexOptions
 
         func run() throws {
-            let store = try IndexStore.open(at: indexOptions.url)
-            print("removed \(try store.clearBank()) caption(s)")
+            print("removed \(try IndexMaintenance.clearBank(index: indexOptions.url)) caption(s)")
         }
     }
 }

@@ -1,10 +1,10 @@
 import ArgumentParser
 import Foundation
 import FluxCore
-import FluxIngest
 import FluxModels
+import FluxQuery
 
-/// `fluxsearch embed`: one embedding from a preprocessed tensor (or, later, a video) or a text.
+/// `fluxsearch embed`: one embedding from a video, a preprocessed tensor or a text.
 struct EmbedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "embed",
@@ -97,58 +97,51 @@ struct EmbedCommand: ParsableCommand {
     }
 
     func run() throws {
-        if let text { return try embedText(text) }
-        runtime.apply()
-        let directory = try ModelDirectory(model.url)
-        let tower = try directory.visionTower()
-        let input: Tensor, path: String
+        runtime.apply(text == nil ? .throughput : .latency)
+        let embeddings = try ModelEmbeddings(modelURL: model.url)
+        let (name, hash) = try embeddings.identity()
+        if let text {
+            let (tokens, v) = try embeddings.text(text, normalization: rawText ? .none : .preText)
+            if output.json {
+                return try printJSON(TextReport(model: name, modelHash: hash, text: text, tokens: tokens, embedding: v))
+            }
+            print("model \(name), \(tokens.count) tokens")
+            print("[\(head(v))] (\(v.count) dims, unit length)")
+            return
+        }
+        let shape: [Int], out: VisionTower.Output, path: String
         if let video {
-            // The budget's sampling row (frames × size); without --tokens, the unmasked 8 × 224.
-            let table = try FlexiSamplingTable.load(modelDirectory: directory.url) ?? .tokenOptimized
-            let plan = try table.plan(budget: tokens ?? 2048, frames: frames ?? (tokens == nil ? 8 : nil), size: size)
-            input = try VideoClipLoader.load(URL(fileURLWithPath: video), sampling: .middle(frames: plan.frames), size: plan.size).tensor
+            let plan = try embeddings.plan(budget: tokens, frames: frames, size: size)
+            (shape, out) = try embeddings.video(URL(fileURLWithPath: video), plan: plan, projector: projector)
             path = video
         } else if let tensor {
             let array = try NPY.read(URL(fileURLWithPath: tensor))
-            guard case .float32 = array else { throw ValidationError("\(tensor): expected a float32 array, got int64") }
-            input = array.tensor
+            guard case .float32 = array else {
+                throw CommandFailure("\(tensor): expected a float32 array, got int64; save the clips as float32")
+            }
+            let input = array.tensor
+            (shape, out) = (input.shape, try embeddings.clips(input, budget: tokens, projector: projector))
             path = tensor
         } else { return }
-        let shape = input.shape
-        let out = try tower.encode(input, budget: tokens, projector: projector)
-        let b = shape[0]
-        let clips = (0..<b).map { i -> ClipResult in
+        let clips = (0..<shape[0]).map { i -> ClipResult in
             let f = out.features.slice(i..<(i + 1)).scalars
             let e = out.embeddings?.slice(i..<(i + 1)).scalars
             return ClipResult(embedding: e, feature: f, kept: debugSelection ? out.kept?[i] : nil)
         }
         if output.json {
-            try printJSON(Report(model: directory.configuration.name, modelHash: try directory.weightHash(), input: path, shape: shape, budget: tokens,
-                                 projector: out.projector, tokensPerClip: out.tokensPerClip, clips: clips))
-            return
+            return try printJSON(Report(model: name, modelHash: hash, input: path, shape: shape, budget: tokens,
+                                        projector: out.projector, tokensPerClip: out.tokensPerClip, clips: clips))
         }
-        print("model \(directory.configuration.name), input \(shape), budget \(tokens.map(String.init) ?? "all"), projector \(out.projector), \(out.tokensPerClip) tokens per clip")
+        print("model \(name), input \(shape), budget \(tokens.map(String.init) ?? "all"), projector \(out.projector), \(out.tokensPerClip) tokens per clip")
         for (i, c) in clips.enumerated() {
             let v = c.embedding ?? c.feature
-            let head = v.prefix(8).map { String(format: "%+.4f", $0) }.joined(separator: " ")
-            print("clip \(i): [\(head)\(v.count > 8 ? " …" : "")] (\(v.count) dims\(c.embedding == nil ? ", projector feature" : ""))")
+            print("clip \(i): [\(head(v))] (\(v.count) dims\(c.embedding == nil ? ", projector feature" : ""))")
             if let kept = c.kept { print("  kept \(kept.count): \(kept.map(String.init).joined(separator: " "))") }
         }
     }
 
-    private func embedText(_ text: String) throws {
-        runtime.apply(.latency)
-        let directory = try ModelDirectory(model.url)
-        let encoder = TextEncoder(tokenizer: try BPETokenizer(), tower: try directory.textTower(),
-                                  normalization: rawText ? .none : .preText)
-        let tokens = encoder.tokens(for: text)
-        let v = try encoder.encode(text)
-        if output.json {
-            try printJSON(TextReport(model: directory.configuration.name, modelHash: try directory.weightHash(), text: text, tokens: tokens, embedding: v))
-            return
-        }
-        let head = v.prefix(8).map { String(format: "%+.4f", $0) }.joined(separator: " ")
-        print("model \(directory.configuration.name), \(tokens.count) tokens")
-        print("[\(head)\(v.count > 8 ? " …" : "")] (\(v.count) dims, unit length)")
+    /// The first 8 values, signed, 4 decimals.
+    private func head(_ v: [Float]) -> String {
+        v.prefix(8).map { String(format: "%+.4f", $0) }.joined(separator: " ") + (v.count > 8 ? " …" : "")
     }
 }

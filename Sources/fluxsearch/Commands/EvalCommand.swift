@@ -29,15 +29,9 @@ struct EvalCommand: ParsableCommand {
         subcommands: [MSRVTT.self, DiDeMo.self, Scores.self])
 }
 
-/// Which table picks frames × size for a budget.
-enum EvalSamplingChoice: String, CaseIterable, ExpressibleByArgument {
-    /// Pool = budget: 2048 = 8 × 224², 1024 = 4 × 224², 512 = 2 × 224² (Table 9's plain rows).
-    case unmasked
-    /// More frames than the budget, cut by token selection (Table 9's "+TO" rows): the model's
-    /// sampling.json when it has one, else the built-in table.
-    case tokenOptimized = "token-optimized"
-}
-
+extension EvalSamplingRule: ExpressibleByArgument {}
+extension AnnotationKind: ExpressibleByArgument {}
+extension MatrixScoring.Rows: ExpressibleByArgument {}
 extension DSLMode: ExpressibleByArgument {}
 
 /// Videos, budgets and sampling of `eval msrvtt|didemo`.
@@ -49,8 +43,9 @@ struct EvalVideoOptions: ParsableArguments {
             completion: .directory)
     var videos: String
 
-    @Option(help: ArgumentHelp("Comma-separated token budgets, one run each (default: 2048 = 8 frames × 224 px unmasked).", valueName: "n[,m...]"))
-    var tokens: String = "2048"
+    @Option(help: ArgumentHelp("Comma-separated token budgets, one run each (default: 2048 = 8 frames × 224 px unmasked).", valueName: "n[,m...]"),
+            transform: BudgetList.parse)
+    var tokens = BudgetList([2048])
 
     @Option(help: ArgumentHelp("Frames per video, overriding the sampling table for every budget.", valueName: "t"))
     var frames: Int?
@@ -59,7 +54,7 @@ struct EvalVideoOptions: ParsableArguments {
     var size: Int?
 
     @Option(help: "Frames × size per budget: unmasked (pool = budget, the parity setting) or token-optimized (the model's sampling.json, else the built-in table).")
-    var sampling: EvalSamplingChoice = .unmasked
+    var sampling: EvalSamplingRule = .unmasked
 
     @Option(help: ArgumentHelp("Root of the eval indexes caching video embeddings.", valueName: "dir"), completion: .directory)
     var cacheDir: String = "Indexes/eval"
@@ -70,33 +65,10 @@ struct EvalVideoOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Evaluate only the first K videos found (and their texts), for smoke runs.", valueName: "k"))
     var limit: Int?
 
-    var budgets: [Int] { tokens.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
-
     func validate() throws {
-        let parts = tokens.split(separator: ",")
-        guard !parts.isEmpty, budgets.count == parts.count, budgets.allSatisfy({ $0 > 0 }) else {
-            throw ValidationError("--tokens takes positive budgets separated by commas, e.g. 2048 or 512,1024,2048 (got '\(tokens)').")
-        }
-        if Set(budgets).count != budgets.count { throw ValidationError("--tokens lists a budget twice (\(tokens)).") }
         if let size, size <= 0 || size % 14 != 0 { throw ValidationError("--size must be a positive multiple of 14 (got \(size)).") }
         if let frames, frames < 1 { throw ValidationError("--frames must be at least 1.") }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1.") }
-    }
-
-    /// One sampling per budget.
-    func samplings(model: URL, firstSeconds: Double?) throws -> [EvalSampling] {
-        switch sampling {
-        case .unmasked:
-            return try EvalSampling.resolve(budgets: budgets, table: .unmasked, frames: frames, size: size,
-                                            firstSeconds: firstSeconds, source: "unmasked")
-        case .tokenOptimized:
-            if let table = try FlexiSamplingTable.load(modelDirectory: model) {
-                return try EvalSampling.resolve(budgets: budgets, table: table, frames: frames, size: size,
-                                                firstSeconds: firstSeconds, source: "model sampling.json")
-            }
-            return try EvalSampling.resolve(budgets: budgets, table: .tokenOptimized, frames: frames, size: size,
-                                            firstSeconds: firstSeconds, source: "token-optimized")
-        }
     }
 }
 
@@ -142,15 +114,16 @@ func runVideoEval(command: String, dataset: EvalDataset, videoOptions: EvalVideo
                   modelOptions: ModelOptions, runtime: RuntimeOptions, firstSeconds: Double?, splitList: String?,
                   plot: String?) throws {
     runtime.apply(.throughput)
-    let model = try ModelDirectory(modelOptions.url)
-    let samplings = try videoOptions.samplings(model: model.url, firstSeconds: firstSeconds)
     var options = EvalRunner.Options()
     options.cacheRoot = videoOptions.noCache ? nil : URL(fileURLWithPath: videoOptions.cacheDir).standardizedFileURL
     options.dsl = output.dsl
     options.dslScale = output.dslScale
     options.maxVideos = videoOptions.limit
     options.command = command
-    let runner = try EvalRunner(model: model, dataset: dataset, videos: URL(fileURLWithPath: videoOptions.videos), options: options)
+    let runner = try EvalRunner(modelURL: modelOptions.url, dataset: dataset, videos: URL(fileURLWithPath: videoOptions.videos),
+                                options: options)
+    let samplings = try runner.samplings(budgets: videoOptions.tokens.values, rule: videoOptions.sampling, frames: videoOptions.frames,
+                                         size: videoOptions.size, firstSeconds: firstSeconds)
     if !runner.missing.isEmpty {
         warn("\(runner.missing.count) of \(dataset.videos.count) annotated videos have no file under \(videoOptions.videos): "
              + runner.missing.prefix(10).joined(separator: ", ") + (runner.missing.count > 10 ? ", … (all are listed in the JSON report)" : ""))
@@ -255,29 +228,6 @@ extension EvalCommand {
         }
     }
 
-    /// Which annotation reader `eval scores` and `tune` use.
-    enum DatasetKind: String, CaseIterable, ExpressibleByArgument {
-        /// Every caption is a query (JSFusion CSV or VINDLU JSON).
-        case msrvtt
-        /// One paragraph per video (LocalizingMoments or VINDLU JSON).
-        case didemo
-
-        func load(_ annotations: String, splitList: String?) throws -> EvalDataset {
-            switch self {
-            case .msrvtt:
-                if splitList != nil { throw ValidationError("--split-list applies to --dataset didemo only.") }
-                return try MSRVTTAnnotations.load(URL(fileURLWithPath: annotations))
-            case .didemo:
-                return try DiDeMoAnnotations.load(URL(fileURLWithPath: annotations), splitList: splitList.map { URL(fileURLWithPath: $0) })
-            }
-        }
-    }
-
-    /// Which way the similarity matrix is laid out.
-    enum MatrixRows: String, CaseIterable, ExpressibleByArgument {
-        case videos, texts
-    }
-
     struct Scores: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "scores",
@@ -300,13 +250,13 @@ extension EvalCommand {
         var sim: String
 
         @Option(help: "Whether the matrix rows are videos (default) or texts.")
-        var rows: MatrixRows = .videos
+        var rows: MatrixScoring.Rows = .videos
 
         @Option(help: ArgumentHelp("Annotation file giving the ground-truth pairs.", valueName: "file"), completion: .file())
         var annotations: String?
 
         @Option(help: "How --annotations is read: msrvtt (every caption is a text) or didemo (one paragraph per video).")
-        var dataset: DatasetKind = .msrvtt
+        var dataset: AnnotationKind = .msrvtt
 
         @Option(help: ArgumentHelp("With --dataset didemo: only the videos named in this file.", valueName: "file"), completion: .file())
         var splitList: String?
@@ -320,76 +270,19 @@ extension EvalCommand {
         func validate() throws {
             if annotations != nil && gt != nil { throw ValidationError("Give the ground truth once: --annotations or --gt, not both.") }
             if splitList != nil && annotations == nil { throw ValidationError("--split-list filters --annotations; pass that too.") }
+            if splitList != nil && dataset != .didemo { throw ValidationError("--split-list applies to --dataset didemo only.") }
         }
 
         func run() throws {
-            let t0 = Timing.now()
-            var s = try ScoreMatrix.load(npy: URL(fileURLWithPath: sim))
-            if rows == .texts { s = s.transposed() }
-            let truth: EvalDataset
+            let truth: MatrixScoring.Truth
             if let annotations {
-                truth = try dataset.load(annotations, splitList: splitList)
-            } else if let gt {
-                let indices = try readIndices(gt)
-                if indices.count != s.cols {
-                    let hint = indices.count == s.rows && (indices.max() ?? 0) < s.cols ? " (it looks transposed: try --rows \(rows == .videos ? "texts" : "videos"))" : ""
-                    throw EvalError.shapeMismatch(reason: "\(sim) is \(s.rows) × \(s.cols) (rows = \(rows.rawValue)), but --gt gives a video for \(indices.count) texts\(hint)")
-                }
-                if let bad = indices.firstIndex(where: { $0 >= s.rows }) {
-                    throw EvalError.shapeMismatch(reason: "--gt entry \(bad) names video \(indices[bad]), but \(sim) has \(s.rows) videos (rows = \(rows.rawValue))")
-                }
-                truth = EvalDataset.indices(indices, videoCount: s.rows)
+                truth = .annotations(URL(fileURLWithPath: annotations), kind: dataset, splitList: splitList.map { URL(fileURLWithPath: $0) })
             } else {
-                guard s.rows == s.cols else {
-                    throw EvalError.shapeMismatch(reason: "\(sim) is \(s.rows) videos × \(s.cols) texts; the diagonal default needs a square matrix — pass --annotations or --gt")
-                }
-                truth = EvalDataset.diagonal(count: s.rows)
+                truth = gt.map { .indices(URL(fileURLWithPath: $0)) } ?? .diagonal
             }
-            guard s.rows == truth.videos.count, s.cols == truth.texts.count else {
-                let hint = s.cols == truth.videos.count && s.rows == truth.texts.count ? " (it looks transposed: try --rows \(rows == .videos ? "texts" : "videos"))" : ""
-                throw EvalError.shapeMismatch(reason: "\(sim) is \(s.rows) × \(s.cols) (rows = \(rows.rawValue)), the ground truth has \(truth.videos.count) videos × \(truth.texts.count) texts\(hint)")
-            }
-            let loaded = Timing.now()
-            let scoring = ScoringResult.score(s, textVideo: truth.textVideo, mode: output.dsl, dslScale: output.dslScale)
-            let scored = Timing.now()
-            let report = EvalReport(
-                command: "eval scores", dataset: annotations == nil ? (gt == nil ? "diagonal" : "gt indices") : dataset.rawValue,
-                format: truth.format.rawValue, annotations: annotations, splitList: splitList, videosDirectory: nil,
-                similarity: sim, model: nil,
-                settings: EvalReport.Settings(dsl: output.dsl, dslScale: output.dslScale, rankRule: EvalReport.rankRule,
-                                              multiCaption: EvalReport.multiCaption, textNormalization: nil, frameSampling: nil,
-                                              resize: nil, cache: nil),
-                counts: EvalReport.Counts(annotatedVideos: truth.videos.count, annotatedTexts: truth.texts.count,
-                                          sentences: truth.sentenceCount, foundVideos: truth.videos.count, missingVideos: 0,
-                                          droppedTexts: 0),
-                missingVideos: [], notes: truth.notes,
-                runs: [EvalReport.Run(sampling: nil, pool: nil, tokenSelection: nil, videos: truth.videos.count,
-                                      texts: truth.texts.count, failedVideos: [], raw: scoring.raw?.metrics,
-                                      dsl: scoring.dsl?.metrics, cache: nil,
-                                      timings: EvalReport.RunTimings(videosSeconds: 0, scoringSeconds: scored - loaded))],
-                timings: EvalReport.Timings(setupSeconds: loaded - t0, textSeconds: 0, videosSeconds: 0,
-                                            scoringSeconds: scored - loaded, totalSeconds: Timing.now() - t0))
-            try output.emit(report) { try PerQueryWriter.lines(dataset: truth, scoring: scoring, budget: nil) }
-        }
-
-        func readIndices(_ path: String) throws -> [Int] {
-            let url = URL(fileURLWithPath: path)
-            if url.pathExtension.lowercased() == "npy" {
-                switch try NPY.read(url) {
-                case .int64(_, let v): return v.map { Int($0) }
-                case .float32(_, let v):
-                    guard v.allSatisfy({ $0 == $0.rounded() }) else { throw ValidationError("\(path): --gt needs integer video indices.") }
-                    return v.map { Int($0) }
-                }
-            }
-            let text: String
-            do { text = try String(contentsOf: url, encoding: .utf8) } catch {
-                throw ValidationError("\(path): cannot read --gt: \(error.localizedDescription)")
-            }
-            return try text.split(whereSeparator: { $0.isWhitespace || $0 == "," }).enumerated().map { i, field in
-                guard let v = Int(field), v >= 0 else { throw ValidationError("\(path): entry \(i) ('\(field)') is not a video index ≥ 0.") }
-                return v
-            }
+            let scored = try MatrixScoring(sim: URL(fileURLWithPath: sim), rows: rows, truth: truth)
+                .run(dsl: output.dsl, dslScale: output.dslScale)
+            try output.emit(scored.report) { try PerQueryWriter.lines(dataset: scored.dataset, scoring: scored.scoring, budget: nil) }
         }
     }
 }

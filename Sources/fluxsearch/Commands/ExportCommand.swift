@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import FluxCore
-import FluxStore
+import FluxIndex
 
 /// `fluxsearch export`: every clip with its video's metadata, and optionally the vectors.
 struct ExportCommand: ParsableCommand {
@@ -36,17 +36,11 @@ struct ExportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try IndexStore.open(at: indexOptions.url)
-        let videos = Dictionary(try store.videos().compactMap { v in v.id.map { ($0, v) } }, uniquingKeysWith: { a, _ in a })
-        var rows: [Row] = []
-        var matrix: [Float] = []
-        try store.forEachClip(budget: tokens, includeVectors: vectors != nil) { infos, vecs in
-            for c in infos {
-                let v = videos[c.videoId]
-                rows.append(Row(clip_id: c.id, path: c.path, start: c.start, end: c.end, budget: c.budget, kind: c.kind.rawValue,
-                                duration: v?.duration, fps: v?.fps, width: v?.width, height: v?.height, codec: v?.codec))
-            }
-            if let vecs { matrix += vecs }
+        let (clips, matrix, dim) = try IndexMaintenance.clips(index: indexOptions.url, budget: tokens, vectors: vectors != nil)
+        let rows = clips.map { e in
+            Row(clip_id: e.clip.id, path: e.clip.path, start: e.clip.start, end: e.clip.end, budget: e.clip.budget,
+                kind: e.clip.kind.rawValue, duration: e.video?.duration, fps: e.video?.fps, width: e.video?.width,
+                height: e.video?.height, codec: e.video?.codec)
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -73,7 +67,6 @@ struct ExportCommand: ParsableCommand {
             FileHandle.standardOutput.write(Data(text.utf8))
         }
         if let vectors {
-            let dim = store.embedDimension
             try NPY.write(matrix, shape: [rows.count, dim], to: URL(fileURLWithPath: vectors))
             note("wrote vectors [\(rows.count), \(dim)] to \(vectors)")
         }

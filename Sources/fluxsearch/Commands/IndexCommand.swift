@@ -1,9 +1,7 @@
 import ArgumentParser
 import Foundation
+import FluxIndex
 import FluxIngest
-import FluxModels
-import FluxQuery
-import FluxStore
 
 /// `fluxsearch index PATH... --tokens N[,M]`
 struct IndexCommand: ParsableCommand {
@@ -36,8 +34,9 @@ struct IndexCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("Video files or folders.", valueName: "path"), completion: .file())
     var paths: [String]
 
-    @Option(help: ArgumentHelp("Comma-separated token budgets, one vector per clip per budget.", valueName: "n[,m...]"))
-    var tokens = "1024"
+    @Option(help: ArgumentHelp("Comma-separated token budgets, one vector per clip per budget (default: 1024).", valueName: "n[,m...]"),
+            transform: BudgetList.parse)
+    var tokens = BudgetList([1024])
 
     @Option(help: ArgumentHelp("Also cut segment clips: length in seconds, optionally ':' stride (default stride = length).", valueName: "s[:stride]"))
     var segment: String?
@@ -63,14 +62,8 @@ struct IndexCommand: ParsableCommand {
     @Flag(help: "Print the summary as JSON on stdout.")
     var json = false
 
-    var budgets: [Int] { tokens.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
-
     func validate() throws {
         if paths.isEmpty { throw ValidationError("Name at least one video file or folder to index.") }
-        let parts = tokens.split(separator: ",")
-        guard !parts.isEmpty, budgets.count == parts.count, budgets.allSatisfy({ $0 > 0 }) else {
-            throw ValidationError("--tokens takes positive budgets separated by commas, e.g. 1024 or 512,2048 (got '\(tokens)').")
-        }
         if let segment, parseSegment(segment) == nil {
             throw ValidationError("--segment takes seconds, optionally with a stride: 10 or 10:5 (got '\(segment)').")
         }
@@ -88,25 +81,12 @@ struct IndexCommand: ParsableCommand {
 
     func run() throws {
         runtime.apply()
-        let model = try ModelDirectory(modelOptions.url)
-        let tower = try model.visionTower()
-        var options = Indexer.Options(budgets: budgets)
-        // The model's own budget → (frames, size) table (tuned or shipped), else the default.
-        options.samplingTable = try FlexiSamplingTable.load(modelDirectory: model.url) ?? .tokenOptimized
+        var options = Indexer.Options(budgets: tokens.values)
         options.frames = frames; options.size = size; options.recursive = recursive
         options.segments = segment.flatMap(parseSegment)
-        for b in budgets { _ = try options.samplingTable.plan(budget: b, frames: frames, size: size) }
-
-        let settings = IndexSettings(modelName: model.configuration.name, modelWeightHash: try model.weightHash(),
-                                     embedDimension: model.configuration.embedDim,
-                                     preprocessing: Indexer.preprocessingDescriptor, sampling: options.samplingDescriptor,
-                                     faissFactory: faiss ?? "Flat", nprobe: nprobe)
-        let seedURL = model.url.appendingPathComponent("bank.txt")
-        let seed = (try? CaptionFile.read(seedURL)).map { IndexStore.BankSeed(texts: $0, source: "model:\(model.configuration.name)") }
-        let store = try IndexStore.openOrCreate(at: indexOptions.url, settings: settings, budgets: budgets, seedBank: seed)
-        if !store.isNew, faiss != nil || nprobe != nil { _ = try store.updateFaissOptions(factory: faiss, nprobe: nprobe) }
-
-        let indexer = Indexer(store: store, tower: tower, options: options)
+        let indexer = try Indexer.open(index: indexOptions.url, modelURL: modelOptions.url, options: options,
+                                       faiss: Indexer.FaissOptions(factory: faiss, nprobe: nprobe))
+        let store = indexer.store
         // Ctrl-C: finish the clip being encoded, keep every committed file, report.
         signal(SIGINT, SIG_IGN)
         let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
@@ -130,8 +110,9 @@ struct IndexCommand: ParsableCommand {
                 let index: String, model: String, model_hash: String, budgets: [Int]
                 let summary: Indexer.Summary
             }
+            let settings = try store.settings()
             try printJSON(Report(index: store.directory.path, model: settings.modelName, model_hash: settings.modelWeightHash,
-                                 budgets: budgets, summary: summary))
+                                 budgets: tokens.values, summary: summary))
         } else {
             print("indexed \(summary.indexed.count), skipped \(summary.skipped.count) unchanged, failed \(summary.failed.count)"
                   + (summary.pruned.isEmpty ? "" : ", pruned \(summary.pruned.count)")

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import FluxStore
+import FluxIndex
 
 /// `fluxsearch info`: what an index holds.
 struct InfoCommand: ParsableCommand {
@@ -33,14 +33,11 @@ struct InfoCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try IndexStore.open(at: indexOptions.url)
-        let settings = try store.settings()
-        let counts = try store.counts()
-        let budgets = try store.budgets()
-        let sizes = try store.storageSizes()
-        let failures = try store.failures()
+        let overview = try IndexOverview.read(index: indexOptions.url)
+        let (settings, counts, budgets, sizes, failures) = (overview.settings, overview.counts, overview.budgets, overview.sizes,
+                                                            overview.failures)
         let report = Report(
-            index: store.directory.path, model: settings.modelName, modelHash: settings.modelWeightHash,
+            index: overview.directory.path, model: settings.modelName, modelHash: settings.modelWeightHash,
             embedDimension: settings.embedDimension, faiss: settings.faissFactory,
             budgets: budgets.map { .init(tokens: $0.tokens, role: $0.role.rawValue, clips: $0.clipCount) },
             videos: counts.videos, clips: counts.clips, failures: failures.count, bankSize: counts.bankEntries,
@@ -62,11 +59,4 @@ struct InfoCommand: ParsableCommand {
             print("failures \(failures.count) (list them with --errors)")
         }
     }
-}
-
-func formatBytes(_ n: Int) -> String {
-    let units = ["B", "KB", "MB", "GB"]
-    var v = Double(n), i = 0
-    while v >= 1000 && i < units.count - 1 { v /= 1000; i += 1 }
-    return i == 0 ? "\(n) B" : String(format: "%.1f %@", v, units[i])
 }

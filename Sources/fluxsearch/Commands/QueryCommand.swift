@@ -1,9 +1,7 @@
 import ArgumentParser
 import Foundation
 import FluxIngest
-import FluxModels
 import FluxQuery
-import FluxStore
 
 /// `fluxsearch query "text"`: search an index.
 struct QueryCommand: ParsableCommand {
@@ -102,44 +100,20 @@ struct QueryCommand: ParsableCommand {
 
     func run() throws {
         runtime.apply(.latency)
-        let store = try IndexStore.open(at: indexOptions.url)
-        let settings = try store.settings()
-        let model = try ModelDirectory(modelOptions.url)
-        let hash = try model.weightHash()
-        guard hash == settings.modelWeightHash else {
-            throw QueryError.modelMismatch(index: "\(settings.modelName) (\(settings.modelWeightHash.prefix(16)))",
-                                           model: "\(model.configuration.name) (\(hash.prefix(16))) at \(model.url.path)")
-        }
-        let encoder = TextEncoder(tokenizer: try BPETokenizer(), tower: try model.textTower())
-        let retriever = Retriever(store: store, mirror: VectorMirror(store: store, log: { warn($0) }), encoder: encoder)
+        let session = try SearchSession.open(index: indexOptions.url, model: modelOptions.url, log: { warn($0) })
         var options = QueryOptions()
         options.k = k; options.budget = tokens; options.rerank = rerank; options.temperature = temperature
         options.perVideo = perVideo; options.minScore = minScore
-        let t0 = Date()
-        let label = video.map { "video:" + $0 } ?? text ?? ""
-        var clipEncoder: ClipEncoder?
-        if video != nil || refineTokens != nil {
-            clipEncoder = ClipEncoder(tower: try model.visionTower(),
-                                      samplingTable: try FlexiSamplingTable.load(modelDirectory: model.url) ?? .tokenOptimized)
-        }
-        let q: [Float]
-        if let video, let clipEncoder {
+        options.refineTokens = refineTokens; options.refineTop = refineTop
+        let query: SearchQuery = video.map { path in
             let window = (start != nil || end != nil) ? TimeWindow(start: start ?? 0, end: end ?? .greatestFiniteMagnitude) : nil
-            q = try clipEncoder.encode(URL(fileURLWithPath: video), window: window, budget: try retriever.resolveBudget(tokens))
-        } else {
-            q = try retriever.encodeQuery(text ?? "")
-        }
-        let encodeMs = Date().timeIntervalSince(t0) * 1e3
-        var result = try retriever.search(vector: q, label: label, options: options)
-        result.timings.encodeMs = encodeMs
-        result.timings.totalMs += encodeMs
-        if let refineTokens, let clipEncoder {
-            try retriever.refine(&result, query: q, tokens: refineTokens, top: refineTop, encoder: clipEncoder)
-            for f in result.refine?.failed ?? [] { warn("refine: \(f)") }
-        }
+            return .example(URL(fileURLWithPath: path), window: window)
+        } ?? .text(text ?? "")
+        let result = try session.search(query, options: options)
+        for f in result.refine?.failed ?? [] { warn("refine: \(f)") }
         if json {
-            return try printJSON(Report(query: label, index: store.directory.path, model: settings.modelName,
-                                        modelHash: settings.modelWeightHash, result: result))
+            return try printJSON(Report(query: query.label, index: session.store.directory.path, model: session.settings.modelName,
+                                        modelHash: session.settings.modelWeightHash, result: result))
         }
         if jsonl {
             let encoder = JSONEncoder()
@@ -166,15 +140,4 @@ struct QueryCommand: ParsableCommand {
         }
     }
 }
-
-/// "m:ss.s–m:ss.s".
-func timeRange(_ start: Double, _ end: Double) -> String {
-    func f(_ t: Double) -> String { String(format: "%d:%04.1f", Int(t) / 60, t.truncatingRemainder(dividingBy: 60)) }
-    return f(start) + "–" + f(end)
-}
-
-func shellQuote(_ s: String) -> String {
-    s.allSatisfy({ $0.isLetter || $0.isNumber || "/._-".contains($0) }) ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
-}
-
 extension RerankMode: ExpressibleByArgument {}

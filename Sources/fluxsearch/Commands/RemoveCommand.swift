@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import FluxStore
+import FluxIndex
 
 /// `fluxsearch remove PATH...`
 struct RemoveCommand: ParsableCommand {
@@ -18,10 +18,8 @@ struct RemoveCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try IndexStore.open(at: indexOptions.url)
-        let removed = try store.removeVideos(paths: paths.map { IndexStore.canonicalPath($0) })
-        try VectorMirror(store: store).persistAll()
-        print("removed \(removed) video(s) from \(store.directory.path)")
+        let removed = try IndexMaintenance.remove(paths: paths, index: indexOptions.url)
+        print("removed \(removed) video(s) from \(indexOptions.url.path)")
         if removed == 0 { warn("nothing in the index matched \(paths.joined(separator: ", "))") }
     }
 }
@@ -49,21 +47,8 @@ struct ReindexCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try IndexStore.open(at: indexOptions.url)
-        if faiss != nil || nprobe != nil { try store.updateFaissOptions(factory: faiss, nprobe: nprobe) }
-        let t0 = Date()
-        let mirror = VectorMirror(store: store, log: { warn($0) })
-        try mirror.rebuildAll()
-        print("rebuilt FAISS files for budgets \(try store.indexedBudgets().map(String.init).joined(separator: ", ")) in \(String(format: "%.2f", Date().timeIntervalSince(t0))) s")
+        let (budgets, seconds) = try IndexMaintenance.rebuildFaiss(index: indexOptions.url, factory: faiss, nprobe: nprobe,
+                                                                   log: { warn($0) })
+        print("rebuilt FAISS files for budgets \(budgets.map(String.init).joined(separator: ", ")) in \(String(format: "%.2f", seconds)) s")
     }
-}
-
-/// Writes `warning: …` to standard error.
-func warn(_ message: String) {
-    FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
-}
-
-/// Writes a progress or status line to standard error.
-func note(_ message: String) {
-    FileHandle.standardError.write(Data("\(message)\n".utf8))
 }

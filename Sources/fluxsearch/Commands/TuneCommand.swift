@@ -36,7 +36,7 @@ struct TuneCommand: ParsableCommand {
     var videos: String
 
     @Option(help: "How --annotations is read: msrvtt (captions) or didemo (paragraphs, first 30 s of video).")
-    var dataset: EvalCommand.DatasetKind = .msrvtt
+    var dataset: AnnotationKind = .msrvtt
 
     @Option(help: ArgumentHelp("With --dataset didemo: only the videos named in this file.", valueName: "file"), completion: .file())
     var splitList: String?
@@ -71,6 +71,7 @@ struct TuneCommand: ParsableCommand {
     var sizeList: [Int] { sizes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
 
     func validate() throws {
+        if splitList != nil && dataset != .didemo { throw ValidationError("--split-list applies to --dataset didemo only.") }
         guard budget > 0 else { throw ValidationError("--budget must be a positive number of tokens.") }
         guard subset >= 1 else { throw ValidationError("--subset must be at least 1.") }
         let parts = sizes.split(separator: ",")
@@ -83,14 +84,13 @@ struct TuneCommand: ParsableCommand {
 
     func run() throws {
         runtime.apply(.throughput)
-        let model = try ModelDirectory(modelOptions.url)
-        let data = try dataset.load(annotations, splitList: splitList)
+        let data = try dataset.load(URL(fileURLWithPath: annotations), splitList: splitList.map { URL(fileURLWithPath: $0) })
         var options = EvalRunner.Options()
         options.cacheRoot = URL(fileURLWithPath: cacheDir).standardizedFileURL
         options.maxVideos = subset
         options.dslScale = dslScale
         options.command = "tune"
-        let runner = try EvalRunner(model: model, dataset: data, videos: URL(fileURLWithPath: videos), options: options)
+        let runner = try EvalRunner(modelURL: modelOptions.url, dataset: data, videos: URL(fileURLWithPath: videos), options: options)
         guard !runner.evaluated.videos.isEmpty else {
             throw EvalError.nothingToEvaluate(reason: "none of the \(data.videos.count) annotated videos was found under \(videos)")
         }
@@ -104,7 +104,7 @@ struct TuneCommand: ParsableCommand {
         let tuner = TokenOptimizationTuner(runner: runner, options: tunerOptions)
         let quiet = json == "-"
         if !quiet {
-            print("fluxsearch tune — \(budget) tokens, model \(model.configuration.name) \(runner.modelInfo.hash)")
+            print("fluxsearch tune — \(budget) tokens, model \(runner.modelInfo.name) \(runner.modelInfo.hash)")
             print("subset: \(runner.evaluated.videos.count) videos, \(runner.evaluated.texts.count) texts of \(URL(fileURLWithPath: annotations).lastPathComponent); metric: \(tuner.metric)")
             print(pad("step", 6) + pad("phase", 12) + pad("frames × size", 15) + lpad("pool", 6) + "  " + pad("selection", 10)
                   + lpad("R@1", 8) + lpad("raw R@1", 9) + "  " + pad("encoded", 9) + "result")
@@ -119,8 +119,8 @@ struct TuneCommand: ParsableCommand {
         }
         var written: String?
         if !dryRun {
-            try tuner.write(result, modelDirectory: model.url)
-            written = FlexiSamplingTable.modelFileURL(modelDirectory: model.url).path
+            try tuner.write(result, modelDirectory: runner.model.url)
+            written = FlexiSamplingTable.modelFileURL(modelDirectory: runner.model.url).path
         }
         if quiet {
             try printJSON(result)

@@ -29,8 +29,3 @@ final class ProgressLine {
         if drawn { FileHandle.standardError.write(Data("\n".utf8)); drawn = false }
     }
 }
-
-func formatDuration(_ s: Double) -> String {
-    let t = Int(s.rounded())
-    return t >= 3600 ? String(format: "%d:%02d:%02d", t / 3600, t % 3600 / 60, t % 60) : String(format: "%d:%02d", t / 60, t % 60)
-}

@@ -77,7 +77,7 @@ public struct FlexiSamplingTable: Sendable, Equatable, Codable {
     /// The row for `budget`: the exact one, else the largest budget below it, else the
     /// smallest row (whose pool the selector then cuts further).
     public func entry(forBudget budget: Int) throws -> Entry {
-        guard budget > 0 else { throw SamplingError.invalidBudget(budget) }
+        try SamplingPlan.checkBudget(budget)
         guard !entries.isEmpty else { throw SamplingError.emptyTable }
         let sorted = entries.sorted { $0.budget < $1.budget }
         return sorted.last { $0.budget <= budget } ?? sorted[0]
@@ -123,20 +123,21 @@ public struct SamplingPlan: Sendable, Equatable, Codable {
     /// True when the encoder will select tokens (pool > budget).
     public var selects: Bool { budget.map { pool > $0 } ?? false }
 
-    /// Throws ``SamplingError`` unless the vision tower can encode this plan.
+    /// Throws ``SamplingError`` unless the vision tower can encode this plan. This is the one
+    /// place a budget is judged: the tower and the commands ask the same rules
+    /// (``TokenSelection/check(frames:perFrame:budget:)``).
     public func validate() throws {
         guard frames >= 1 else { throw SamplingError.invalidFrames(frames, reason: "sample at least 1 frame") }
         guard size >= patchSize, size % patchSize == 0 else {
             throw SamplingError.invalidSize(size, reason: "use a multiple of the \(patchSize)-pixel patch, e.g. \(max(1, (size + patchSize / 2) / patchSize) * patchSize)")
         }
-        if let b = budget, b <= 0 { throw SamplingError.invalidBudget(b) }
-        guard selects else { return }
-        guard frames % 2 == 0 else {
-            throw SamplingError.invalidFrames(frames, reason: "token selection (pool \(pool) > budget \(budget!)) needs an even frame count")
-        }
-        let groups = frames % 4 == 0 ? 4 : (frames == 2 ? 1 : 2)
-        guard frames / groups >= 2 else {
-            throw SamplingError.invalidFrames(frames, reason: "token selection makes \(groups) groups of \(frames / groups) frame; use 2 or at least 6 frames, or a budget of at least \(pool) tokens")
-        }
+        guard let budget else { return }
+        let side = size / patchSize
+        try TokenSelection.check(frames: frames, perFrame: side * side, budget: budget)
+    }
+
+    /// Throws ``SamplingError/invalidBudget(_:reason:)`` unless `budget` is a positive token count.
+    public static func checkBudget(_ budget: Int) throws {
+        guard budget > 0 else { throw SamplingError.invalidBudget(budget) }
     }
 }

@@ -1,5 +1,6 @@
 import XCTest
-@testable import FluxQuery
+@testable import FluxIndex
+import FluxCore
 
 final class CaptionFileTests: XCTestCase {
     var dir: URL!
@@ -24,8 +25,8 @@ final class CaptionFileTests: XCTestCase {
     }
 
     func testCSVParserHandlesQuotedNewlinesAndCRLF() {
-        XCTAssertEqual(CaptionFile.parseCSV("a,b\r\n\"x\ny\",z\r\n"), [["a", "b"], ["x\ny", "z"]])
-        XCTAssertEqual(CaptionFile.parseCSV("a;b\n1;2", delimiter: ";"), [["a", "b"], ["1", "2"]])
+        XCTAssertEqual(DelimitedText.parse("a,b\r\n\"x\ny\",z\r\n"), [["a", "b"], ["x\ny", "z"]])
+        XCTAssertEqual(DelimitedText.parse("a;b\n1;2", delimiter: ";"), [["a", "b"], ["1", "2"]])
     }
 
     func testUnrecognisedFilesNameTheProblem() throws {

@@ -1,5 +1,5 @@
 import XCTest
-@testable import FluxIngest
+@testable import FluxModels
 
 /// Budget → (frames, size) tables and their validation against the tower's selection rules.
 final class FlexiSamplingTests: XCTestCase {

@@ -1,4 +1,5 @@
 import Foundation
+import FluxCore
 
 /// Reads captions for the query bank from a file: one caption per line (`.txt`), an annotation
 /// JSON list in the VINDLU schema (`[{"video": …, "caption": "…" or ["…", …]}]`), or a CSV whose
@@ -49,45 +50,12 @@ public enum CaptionFile {
     }
 
     static func csv(_ text: String, path: String) throws -> [String] {
-        var rows = parseCSV(text)
+        var rows = DelimitedText.parse(text)
         guard !rows.isEmpty else { return [] }
         let header = rows.removeFirst().map { $0.lowercased() }
         guard let column = header.firstIndex(of: "sentence") ?? header.firstIndex(of: "caption") else {
             throw Failure.unrecognised(path: path, reason: "the CSV header has no 'sentence' or 'caption' column (it has: \(header.joined(separator: ", ")))")
         }
         return rows.compactMap { column < $0.count ? $0[column] : nil }
-    }
-
-    /// RFC 4180 delimited text (CSV by default): quoted fields may hold the delimiter, doubled
-    /// quotes and line breaks; CRLF, LF and CR end records; empty lines are skipped.
-    public static func parseCSV(_ text: String, delimiter: Character = ",") -> [[String]] {
-        var rows: [[String]] = [], row: [String] = [], field = ""
-        var quoted = false, atFieldStart = true
-        var iterator = text.makeIterator()
-        var pending: Character?
-        while let c = pending ?? iterator.next() {
-            pending = nil
-            if quoted {
-                if c == "\"" {
-                    if let next = iterator.next() {
-                        if next == "\"" { field.append("\"") } else { quoted = false; pending = next }
-                    } else { quoted = false }
-                } else { field.append(c) }
-            } else if c == "\"" && atFieldStart {
-                quoted = true
-                atFieldStart = false
-            } else if c == delimiter {
-                row.append(field); field = ""; atFieldStart = true
-            } else if c == "\n" || c == "\r\n" || c == "\r" {
-                row.append(field); field = ""; atFieldStart = true
-                if !(row.count == 1 && row[0].isEmpty) { rows.append(row) }
-                row = []
-            } else {
-                field.append(c)
-                atFieldStart = false
-            }
-        }
-        if !field.isEmpty || !row.isEmpty { row.append(field); rows.append(row) }
-        return rows
     }
 }

@@ -1,0 +1,137 @@
+import Foundation
+import FluxCore
+import FluxIndex
+import FluxIngest
+import FluxModels
+import FluxStore
+
+/// What a search looks for.
+public enum SearchQuery: Sendable, Equatable {
+    /// A sentence, encoded with the model's text tower.
+    case text(String)
+    /// A video file (its whole length, or `window` in seconds) encoded at the searched budget:
+    /// query by example.
+    case example(URL, window: TimeWindow?)
+
+    /// How results name the query: the text, or "video:PATH".
+    public var label: String {
+        switch self {
+        case .text(let t): return t
+        case .example(let url, _): return "video:" + url.relativePath
+        }
+    }
+}
+
+/// The one road from a query to results, for the CLI and the server alike: opened on an index
+/// and a model, it owns the compatibility check between them, the text encoder, the FAISS
+/// mirror, the query bank, refining and the timings.
+///
+/// For example:
+/// ```swift
+/// let session = try SearchSession.open(index: indexURL, model: modelURL)
+/// var options = QueryOptions()
+/// options.k = 5; options.refineTokens = 2048
+/// let result = try session.search(.text("a red ball bounces"), options: options)
+/// ```
+///
+/// Not thread-safe: use one session per thread (encoders and the mirror are loaded lazily).
+public final class SearchSession {
+    public let model: ModelDirectory
+    public let store: IndexStore
+    /// The index's settings, read when the session opened.
+    public let settings: IndexSettings
+
+    private let log: (String) -> Void
+    private var textEncoderCache: TextEncoder?
+    private var embedderCache: VideoEmbedder?
+    private var retrieverCache: Retriever?
+
+    init(model: ModelDirectory, store: IndexStore, settings: IndexSettings, log: @escaping (String) -> Void) {
+        self.model = model
+        self.store = store
+        self.settings = settings
+        self.log = log
+    }
+
+    /// Opens the index folder `index` and the model directory `model`, and checks that the
+    /// index holds this model's vectors.
+    /// - Parameter log: receives notes worth telling a user (a FAISS file rebuilt, …).
+    /// - Throws: ``FluxStore/StoreError`` for the index, ``FluxModels/ModelLoadingError`` for the
+    ///   model, ``QueryError/modelMismatch(index:model:)`` when they do not belong together.
+    public static func open(index: URL, model: URL, log: @escaping (String) -> Void = { _ in }) throws -> SearchSession {
+        let store = try IndexStore.open(at: index)
+        let settings = try store.settings()
+        let model = try ModelDirectory(model)
+        let hash = try model.weightHash()
+        guard hash == settings.modelWeightHash else {
+            throw QueryError.modelMismatch(index: "\(settings.modelName) (\(settings.modelWeightHash.prefix(16)))",
+                                           model: "\(model.configuration.name) (\(hash.prefix(16))) at \(model.url.path)")
+        }
+        return SearchSession(model: model, store: store, settings: settings, log: log)
+    }
+
+    // MARK: - Search
+
+    /// Encodes `query`, searches the index, reranks, and (with ``QueryOptions/refineTokens``)
+    /// re-encodes the shortlist at the larger budget. Timings cover every stage.
+    /// - Throws: ``QueryError`` (empty query, budget not indexed, empty index), and for query
+    ///   by example or refine ``FluxIngest/DecodeError``, ``FluxModels/SamplingError``.
+    public func search(_ query: SearchQuery, options: QueryOptions) throws -> QueryResult {
+        let t0 = Timing.now()
+        let retriever = try self.retriever()
+        let q: [Float]
+        switch query {
+        case .text(let text):
+            q = try retriever.encodeQuery(text)
+        case .example(let url, let window):
+            let budget = try retriever.resolveBudget(options.budget)
+            q = try embedder().embed(url, plan: try model.samplingTable.plan(budget: budget), window: window)
+        }
+        let encodeMs = (Timing.now() - t0) * 1e3
+        var result = try retriever.search(vector: q, label: query.label, options: options)
+        result.timings.encodeMs = encodeMs
+        result.timings.totalMs += encodeMs
+        if let tokens = options.refineTokens {
+            try retriever.refine(&result, query: q, plan: try model.samplingTable.plan(budget: tokens),
+                                 top: options.refineTop, embedder: try embedder())
+        }
+        return result
+    }
+
+    // MARK: - Query bank
+
+    /// Adds captions to the index's query bank and encodes every caption not yet encoded, so
+    /// that the next query does not pay for it. Returns how many were new and the bank's size.
+    public func addToBank(_ captions: [String], source: String) throws -> (added: Int, size: Int) {
+        let added = try store.addBankEntries(texts: captions, source: source)
+        let retriever = try self.retriever()
+        retriever.invalidateBank()
+        let size = try retriever.bank().count / max(store.embedDimension, 1)
+        return (added, size)
+    }
+
+    // MARK: - Parts, loaded on first use
+
+    /// The text encoder (with the `pre_text` caption normalisation queries get).
+    public func textEncoder() throws -> TextEncoder {
+        if let textEncoderCache { return textEncoderCache }
+        let encoder = TextEncoder(tokenizer: try BPETokenizer(), tower: try model.textTower())
+        textEncoderCache = encoder
+        return encoder
+    }
+
+    /// The vision side: query by example and refine.
+    public func embedder() throws -> VideoEmbedder {
+        if let embedderCache { return embedderCache }
+        let embedder = VideoEmbedder(tower: try model.visionTower())
+        embedderCache = embedder
+        return embedder
+    }
+
+    func retriever() throws -> Retriever {
+        if let retrieverCache { return retrieverCache }
+        let r = Retriever(store: store, mirror: VectorMirror(store: store, log: log), encoder: try textEncoder())
+        retrieverCache = r
+        return r
+    }
+}
