@@ -42,7 +42,7 @@ let package = Package(
         // Video ingestion: libav decoding, frame sampling, preprocessing, the bounded pipeline.
         .target(name: "FluxIngest", dependencies: ["FluxCore", "CFFmpeg"]),
         // The SQLite store (GRDB) and its derived FAISS indexes.
-        .target(name: "FluxStore", dependencies: ["FluxCore", "FaissBridge",
+        .target(name: "FluxStore", dependencies: ["FaissBridge",
                                                  .product(name: "GRDB", package: "GRDB.swift")]),
         // Indexing: the one file → vectors road (VideoEmbedder), scanning, the indexer.
         .target(name: "FluxIndex", dependencies: ["FluxCore", "FluxModels", "FluxIngest", "FluxStore"]),

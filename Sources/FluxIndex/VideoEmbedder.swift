@@ -135,8 +135,10 @@ public final class VideoEmbedder {
         pipeline.run(Array(jobs.indices), consume: { item -> Event in
             switch item {
             case .clip(let clip):
-                guard let budget = clip.plan.budget else { throw SamplingError.invalidBudget(0, reason: "indexing needs a token budget") }
                 do {
+                    guard let budget = clip.plan.budget else {
+                        throw SamplingError.invalidBudget(0, reason: "a stored vector needs a token budget; give every plan one")
+                    }
                     let v = try Self.vector(of: tower.encode(clip.tensor, budget: budget))
                     return .clip(EmbeddedClip(budget: budget, kind: clip.kind, window: clip.window, vector: v))
                 } catch {

@@ -21,11 +21,11 @@ public struct RefineReport: Codable, Sendable, Equatable {
 }
 
 extension Retriever {
-    /// Re-encodes the top `top` results at `tokens` from their source files, re-scores and
-    /// re-ranks them (they stay ahead of the rest), and caches the new vectors in the index.
+    /// Re-encodes the top `top` results from their source files as `plan` samples them (at its
+    /// larger budget), re-scores and re-ranks them (they stay ahead of the rest), and caches
+    /// the new vectors in the index.
     ///
     /// This is the Flux idea at query time: index cheaply, look closer at the shortlist.
-    /// `plan` says how to sample each shortlisted clip (its budget is the larger one).
     public func refine(_ result: inout QueryResult, query q: [Float], plan: SamplingPlan, top: Int,
                        embedder: VideoEmbedder) throws {
         let t0 = Timing.now()

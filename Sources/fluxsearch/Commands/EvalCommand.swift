@@ -1,9 +1,6 @@
 import ArgumentParser
 import Foundation
-import FluxCore
 import FluxEval
-import FluxIngest
-import FluxModels
 
 /// `fluxsearch eval msrvtt|didemo|scores`: zero-shot text↔video retrieval benchmarks.
 struct EvalCommand: ParsableCommand {

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import FluxEval
-import FluxIngest
 import FluxModels
 
 /// `fluxsearch tune --budget N --annotations FILE --videos DIR`: Token Optimization search.
