@@ -229,6 +229,8 @@ public final class EvalRunner {
             embedder!.run(jobs) { _, job, event in
                 let index = job.tag.index
                 switch event {
+                case .started:
+                    return
                 case .failed(_, let error):
                     failed[index] = "\(error)"
                     try? store.recordFailure(path: job.url.path, stage: "eval", reason: "\(error)")

@@ -22,10 +22,13 @@ public struct ClipRecipe: Sendable, Equatable {
     /// Frames × size to decode and the budget to encode at, one per budget, in order.
     public var plans: [SamplingPlan]
     public var span: Span
+    /// Segment clips already stored (a resumed video): neither decoded nor encoded again.
+    public var skip: Set<ClipSpan>
 
-    public init(plans: [SamplingPlan], span: Span) {
+    public init(plans: [SamplingPlan], span: Span, skip: Set<ClipSpan> = []) {
         self.plans = plans
         self.span = span
+        self.skip = skip
     }
 
     /// One plan, the whole video, no segments.
@@ -39,7 +42,24 @@ public struct ClipRecipe: Sendable, Equatable {
     }
 }
 
+/// A clip's budget and span, seconds: what identifies a stored clip of one video.
+public struct ClipSpan: Hashable, Sendable {
+    public var budget: Int
+    public var start: Double
+    public var end: Double
+
+    public init(budget: Int, start: Double, end: Double) {
+        self.budget = budget
+        self.start = start
+        self.end = end
+    }
+}
+
 /// Which videos get segment clips besides their whole-video clip.
+///
+/// A segment that would cover the whole video (a video no longer than one segment) is not
+/// cut: the whole-video clip already is that clip, so such a video gets its whole-video clip
+/// only.
 public struct SegmentPolicy: Sendable, Equatable {
     /// Windows for every video; nil = only videos longer than ``autoAfter`` are segmented.
     public var always: SegmentWindows?

@@ -1,5 +1,6 @@
 import Foundation
 import FluxCore
+import FluxModels
 import FluxStore
 
 /// What an index holds, read in one go: what `info` shows.
@@ -13,6 +14,14 @@ public struct IndexOverview: Sendable {
     public var sizes: StorageSizes
     /// Files that failed to index, with the stage and reason.
     public var failures: [IndexingFailure]
+
+    /// How a clip is sampled at `budget` (frames × size, the pool and so the tokens it really
+    /// keeps: min(budget, pool)), from the index's recorded sampling; nil when the index does
+    /// not record one or the budget cannot be sampled (a refine cache of an old index).
+    public func plan(budget: Int) -> SamplingPlan? {
+        guard let sampling = IndexSampling(descriptor: settings.sampling) else { return nil }
+        return try? FlexiSamplingTable(entries: sampling.table).plan(budget: budget, frames: sampling.frames, size: sampling.size)
+    }
 
     /// Reads the overview of the index folder `index`.
     /// - Throws: ``FluxStore/StoreError`` when it is not an index or cannot be read.

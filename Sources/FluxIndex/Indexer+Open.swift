@@ -7,11 +7,35 @@ extension IndexSettings {
     /// The settings of an index holding `model`'s vectors, preprocessed by the default
     /// ``FluxIngest/Preprocessor`` and sampled as the `sampling` descriptor says.
     /// - Throws: ``FluxModels/ModelLoadingError`` when the model files cannot be hashed.
-    public init(model: ModelDirectory, sampling: String, faissFactory: String? = nil, nprobe: Int? = nil) throws {
-        self.init(modelName: model.configuration.name, modelWeightHash: try model.weightHash(),
+    public init(model: ModelDirectory, sampling: String, faissFactory: String? = nil, nprobe: Int? = nil,
+                weightHash: String? = nil) throws {
+        self.init(modelName: model.configuration.name, modelWeightHash: try weightHash ?? model.weightHash(),
                   embedDimension: model.configuration.embedDim, preprocessing: Preprocessor().descriptor,
-                  sampling: sampling, faissFactory: faissFactory ?? "Flat", nprobe: nprobe)
+                  sampling: sampling, faissFactory: faissFactory ?? "Flat", nprobe: nprobe,
+                  modelPath: model.url.standardizedFileURL.path)
     }
+}
+
+/// Why `index` refuses a request before touching the index.
+public enum IndexRequestError: Error, CustomStringConvertible, LocalizedError, Equatable {
+    /// A flag asks for other sampling than the index was built with.
+    case conflict(index: String, flag: String, stored: String, requested: String)
+    /// The model's own sampling table changed since the index was built.
+    case tableChanged(index: String, model: String)
+
+    public var description: String {
+        switch self {
+        case .conflict(let index, let flag, let stored, let requested):
+            if stored.hasPrefix("(") {
+                return "\(index) was built without \(flag) \(stored), not with \(flag) \(requested); leave \(flag) out to add to it, or use another --index for \(flag) \(requested)"
+            }
+            return "\(index) was built with \(flag) \(stored), not \(requested); leave \(flag) out (or pass \(flag) \(stored)) to add to it, or use another --index for \(flag) \(requested)"
+        case .tableChanged(let index, let model):
+            return "the sampling table of \(model) (its sampling.json) changed since \(index) was built, so new vectors would not match the stored ones; restore the file, or use another --index"
+        }
+    }
+
+    public var errorDescription: String? { description }
 }
 
 extension Indexer {
@@ -27,26 +51,115 @@ extension Indexer {
         }
     }
 
-    /// The `index` command's entry point: opens the model at `modelURL`, then opens the index
-    /// folder `index` (creating it, with the model's `bank.txt` as its query bank, when it does
-    /// not exist) and returns an indexer that samples by the model's table.
-    /// - Throws: ``FluxModels/ModelLoadingError`` for the model, ``FluxModels/SamplingError`` for
-    ///   a budget it cannot sample, ``FluxStore/StoreError`` when the index was built otherwise.
-    public static func open(index: URL, modelURL: URL, options: Options, faiss: FaissOptions = FaissOptions()) throws -> Indexer {
+    /// What `index` was asked for; nil = not given, so an existing index's own setting holds
+    /// (a new index gets the default).
+    public struct Request: Sendable {
+        /// `--tokens`; nil: the index's budgets, or for a new index 1024 (or the largest budget
+        /// below it that the model's table can honour).
+        public var budgets: [Int]?
+        /// `--frames`, `--size`: override the model's table for every budget.
+        public var frames: Int?
+        public var size: Int?
+        /// `--segment`.
+        public var segments: SegmentWindows?
+        public var recursive = true
+        public var faiss = FaissOptions()
+
+        public init(budgets: [Int]? = nil) { self.budgets = budgets }
+    }
+
+    /// The `index` command's entry point: takes the index folder's writer lock, opens the
+    /// model at `modelURL`, then opens the index folder `index` (creating it, with the model's
+    /// `bank.txt` as its query bank, when it does not exist) and returns an indexer. An
+    /// existing index keeps how it was built: flags left out take its budgets, frames, size
+    /// and segments; a flag that contradicts them is refused with the flag to pass.
+    /// - Throws: ``IndexLock/Failure`` when another process is indexing it,
+    ///   ``IndexRequestError``, ``FluxModels/ModelLoadingError`` for the model,
+    ///   ``FluxModels/SamplingError`` for a budget it cannot sample, ``FluxStore/StoreError``.
+    public static func open(index: URL, modelURL: URL, request: Request) throws -> Indexer {
+        let lock = try IndexLock(directory: index)
         let model = try ModelDirectory(modelURL)
-        var options = options
-        options.samplingTable = model.samplingTable
-        let tower = try model.visionTower()
+        let table = model.samplingTable
+        let hash = try model.weightHash()
+        var options: Options
+        var storedBudgets: [Int] = []
+        if IndexStore.exists(at: index) {
+            let existing = try IndexStore.open(at: index)
+            let settings = try existing.settings()
+            storedBudgets = try existing.indexedBudgets()
+            if let recorded = IndexSampling(descriptor: settings.sampling) {
+                options = try merge(request, into: recorded, index: index.path)
+                if recorded.table != table.entries, settings.modelWeightHash == hash {
+                    throw IndexRequestError.tableChanged(index: index.path, model: model.url.path)
+                }
+            } else {
+                options = Options(budgets: [], request: request)
+            }
+        } else {
+            options = Options(budgets: [], request: request)
+        }
+        options.samplingTable = FlexiSamplingTable(patchSize: table.patchSize, entries: options.samplingTable.entries.isEmpty ? table.entries : options.samplingTable.entries)
+        options.budgets = request.budgets ?? (storedBudgets.isEmpty ? [options.sampling.defaultBudget(patchSize: table.patchSize)] : storedBudgets)
+        options.recursive = request.recursive
         // Validate every budget before the index is created or touched.
         _ = try Indexer.plans(options)
+        let tower = try model.visionTower()
         let settings = try IndexSettings(model: model, sampling: options.samplingDescriptor,
-                                         faissFactory: faiss.factory, nprobe: faiss.nprobe)
+                                         faissFactory: request.faiss.factory, nprobe: request.faiss.nprobe, weightHash: hash)
         let seedURL = model.url.appendingPathComponent("bank.txt")
         let seed = (try? CaptionFile.read(seedURL)).map { IndexStore.BankSeed(texts: $0, source: "model:\(model.configuration.name)") }
         let store = try IndexStore.openOrCreate(at: index, settings: settings, budgets: options.budgets, seedBank: seed)
-        if !store.isNew, faiss.factory != nil || faiss.nprobe != nil {
-            try store.updateFaissOptions(factory: faiss.factory, nprobe: faiss.nprobe)
+        if !store.isNew {
+            if request.faiss.factory != nil || request.faiss.nprobe != nil {
+                try store.updateFaissOptions(factory: request.faiss.factory, nprobe: request.faiss.nprobe)
+            }
+            if let path = settings.modelPath { try store.setModelPath(path) }
         }
-        return try Indexer(store: store, tower: tower, options: options)
+        let indexer = try Indexer(store: store, tower: tower, options: options)
+        indexer.lock = lock
+        return indexer
+    }
+
+    /// The recorded sampling with the request's flags checked against it.
+    static func merge(_ request: Request, into recorded: IndexSampling, index: String) throws -> Options {
+        func check<T: Equatable>(_ flag: String, _ asked: T?, _ have: T?, _ show: (T?) -> String) throws {
+            guard let asked, asked != have else { return }
+            throw IndexRequestError.conflict(index: index, flag: flag, stored: show(have), requested: show(asked))
+        }
+        try check("--frames", request.frames, recorded.frames) { $0.map(String.init) ?? "(the model's table decides)" }
+        try check("--size", request.size, recorded.size) { $0.map(String.init) ?? "(the model's table decides)" }
+        try check("--segment", request.segments, recorded.segments) { w in
+            w.map { $0.stride == $0.length ? Self.number($0.length) : "\(Self.number($0.length)):\(Self.number($0.stride))" }
+                ?? "(only videos over \(Self.number(recorded.autoSegmentAfter)) s are segmented)"
+        }
+        var options = Options(budgets: [])
+        options.samplingTable = FlexiSamplingTable(entries: recorded.table)
+        options.frames = recorded.frames
+        options.size = recorded.size
+        options.segments = recorded.segments
+        options.autoSegmentAfter = recorded.autoSegmentAfter
+        options.autoSegment = recorded.autoSegment
+        return options
+    }
+
+    static func number(_ x: Double) -> String { x == x.rounded() ? String(Int(x)) : String(x) }
+
+    /// The model directory the index at `index` was last built with, when the index exists,
+    /// recorded it, and the folder still holds a model; nil otherwise.
+    public static func recordedModel(index: URL) -> URL? {
+        guard IndexStore.exists(at: index), let path = try? IndexStore.open(at: index).settings().modelPath else { return nil }
+        let url = URL(fileURLWithPath: path)
+        return FileManager.default.fileExists(atPath: url.appendingPathComponent(ModelDirectory.configName).path) ? url : nil
+    }
+}
+
+extension Indexer.Options {
+    /// Options for a new index from a request (the model's table is filled in by ``Indexer/open(index:modelURL:request:)``).
+    init(budgets: [Int], request: Indexer.Request) {
+        self.init(budgets: budgets)
+        samplingTable = FlexiSamplingTable(entries: [])
+        frames = request.frames
+        size = request.size
+        segments = request.segments
     }
 }

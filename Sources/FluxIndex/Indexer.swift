@@ -31,19 +31,15 @@ public final class Indexer {
 
         public init(budgets: [Int]) { self.budgets = budgets }
 
+        /// How the index records this sampling (``IndexSampling``).
+        public var sampling: IndexSampling {
+            IndexSampling(table: samplingTable.entries, frames: frames, size: size, segments: segments,
+                          autoSegmentAfter: autoSegmentAfter, autoSegment: autoSegment)
+        }
+
         /// The sampling descriptor recorded in the index: two runs may share an index only if
         /// their descriptors are equal.
-        public var samplingDescriptor: String {
-            struct D: Encodable {
-                let table: [FlexiSamplingTable.Entry]; let frames: Int?; let size: Int?
-                let segments: SegmentWindows?; let autoSegmentAfter: Double; let autoSegment: SegmentWindows
-            }
-            let d = D(table: samplingTable.entries, frames: frames, size: size, segments: segments,
-                      autoSegmentAfter: autoSegmentAfter, autoSegment: autoSegment)
-            let e = JSONEncoder()
-            e.outputFormatting = [.sortedKeys]
-            return String(decoding: (try? e.encode(d)) ?? Data(), as: UTF8.self)
-        }
+        public var samplingDescriptor: String { sampling.descriptor }
     }
 
     /// Progress after each file.
@@ -72,6 +68,16 @@ public final class Indexer {
     public let options: Options
     /// The plan of each budget, from the options' table (validated once, at init).
     public let plans: [Int: SamplingPlan]
+    /// The writer's lock of the index folder, held while this indexer lives (set by ``open``).
+    var lock: IndexLock?
+    /// Segment clips are committed at least this often (seconds of encoding), so that a long
+    /// video interrupted again and again still progresses: the next run resumes after the
+    /// last committed group. The whole-video clips are committed last: their presence marks a
+    /// video complete.
+    public var commitInterval: Double = 1
+
+    private let summaryLock = NSLock()
+    private var stored = Summary()
 
     /// - Throws: ``FluxModels/SamplingError`` when a budget cannot be sampled as the options say.
     public init(store: IndexStore, tower: VisionTower, options: Options) throws {
@@ -85,25 +91,44 @@ public final class Indexer {
     /// - Throws: ``FluxModels/SamplingError`` for a budget that cannot be sampled so.
     public static func plans(_ options: Options) throws -> [Int: SamplingPlan] {
         var plans: [Int: SamplingPlan] = [:]
-        for b in options.budgets { plans[b] = try options.samplingTable.plan(budget: b, frames: options.frames, size: options.size) }
+        for b in options.budgets { plans[b] = try options.sampling.plan(budget: b, patchSize: options.samplingTable.patchSize) }
         return plans
     }
 
-    /// Stops after the clip being encoded; committed files stay, the file in flight is dropped.
+    /// Stops after the clip being encoded; committed work stays, the rest of the file in
+    /// flight is dropped (its committed segments are resumed next time).
     public func cancel() { embedder.cancel() }
+
+    /// What the run has committed so far: safe to read from another thread (a signal handler
+    /// that must report before exiting).
+    public var committed: Summary {
+        summaryLock.lock(); defer { summaryLock.unlock() }
+        return stored
+    }
 
     struct Job {
         let fingerprint: FileFingerprint
-        /// Set when only new budgets are added to an already indexed video.
+        /// Set when the video is stored already and only budgets (or the rest of an
+        /// interrupted video) are added.
         let existing: Video?
     }
 
-    /// What every file is cut into: the whole video and its segments, at `budgets`.
-    func recipe(budgets: [Int]) -> ClipRecipe {
-        ClipRecipe(plans: budgets.compactMap { plans[$0] },
-                   span: .whole(firstSeconds: nil, segments: SegmentPolicy(always: options.segments,
-                                                                           autoAfter: options.autoSegmentAfter,
-                                                                           auto: options.autoSegment)))
+    /// What every file is cut into: the whole video and its segments, at `budgets`, leaving
+    /// out segments already stored.
+    func recipe(budgets: [Int], stored: Set<ClipSpan> = []) -> ClipRecipe {
+        ClipRecipe(plans: budgets.compactMap { plans[$0] }, span: .whole(firstSeconds: nil, segments: options.sampling.segmentPolicy),
+                   skip: stored)
+    }
+
+    /// The clips of one video in flight, committed in groups.
+    struct InFlight {
+        var videoId: Int64?
+        var metadata: FluxIngest.VideoMetadata?
+        var segments: [ClipDraft] = []
+        var wholes: [ClipDraft] = []
+        var lastCommit = Timing.now()
+        /// Whether this run created the video row (so a failure removes it again).
+        var created = false
     }
 
     /// Indexes `paths`; with `prune`, drops indexed files that no longer exist.
@@ -122,7 +147,10 @@ public final class Indexer {
                 case .encode(let budgets, _):
                     jobs.append(.init(url: url, recipe: recipe(budgets: budgets), tag: Job(fingerprint: fp, existing: nil)))
                 case .addBudgets(let video, let budgets):
-                    jobs.append(.init(url: url, recipe: recipe(budgets: budgets), tag: Job(fingerprint: fp, existing: video)))
+                    // Segments an interrupted run committed at these budgets are not redone.
+                    let have = Set(try store.clips(videoId: video.id ?? -1).filter { $0.kind == .segment }
+                        .map { ClipSpan(budget: $0.budget, start: $0.start, end: $0.end) })
+                    jobs.append(.init(url: url, recipe: recipe(budgets: budgets, stored: have), tag: Job(fingerprint: fp, existing: video)))
                 }
             } catch {
                 summary.failed.append(.init(path: url.path, reason: "\(error)"))
@@ -131,36 +159,72 @@ public final class Indexer {
         }
         let total = files.count
         var done = summary.skipped.count + summary.failed.count
+        publish(summary)
         func report(_ file: String) {
             progress(Progress(filesDone: done, filesTotal: total, clipsEncoded: summary.clips, elapsed: Timing.now() - t0,
                               currentFile: file))
         }
         report("")
 
-        var drafts: [Int: [ClipDraft]] = [:]
+        var flight: [Int: InFlight] = [:]
+        /// Stores what job `i` has ready; with `final`, its whole-video clips too.
+        func commit(_ i: Int, _ job: VideoEmbedder.Job<Job>, final: Bool) throws {
+            guard var f = flight[i] else { return }
+            let clips = f.segments + (final ? f.wholes : [])
+            guard !clips.isEmpty else { return }
+            if let id = f.videoId ?? job.tag.existing?.id {
+                try store.upsertClips(clips, videoId: id)
+                f.videoId = id
+            } else {
+                let meta = f.metadata.map(FluxStore.VideoMetadata.init(decoded:)) ?? FluxStore.VideoMetadata()
+                let video = try store.replaceVideo(Video(path: job.url.path, fingerprint: job.tag.fingerprint, metadata: meta), clips: clips)
+                f.videoId = video.id
+                f.created = true
+            }
+            summary.clips += clips.count
+            f.segments = []
+            f.lastCommit = Timing.now()
+            flight[i] = f
+            publish(summary)
+        }
+        func fail(_ job: VideoEmbedder.Job<Job>, stage: String, _ error: Error) {
+            summary.failed.append(.init(path: job.url.path, reason: "\(error)"))
+            try? store.recordFailure(path: job.url.path, stage: stage, reason: "\(error)")
+            done += 1
+            publish(summary)
+            report(job.url.lastPathComponent)
+        }
+
         embedder.run(jobs) { i, job, event in
             switch event {
+            case .started(let metadata):
+                flight[i] = InFlight(metadata: metadata)
             case .clip(let c):
-                drafts[i, default: []].append(ClipDraft(start: c.window.start, end: c.window.end, budget: c.budget,
-                                                        kind: c.kind, vector: c.vector))
-                summary.clips += 1
-            case .failed(let stage, let error):
-                drafts[i] = nil
-                summary.failed.append(.init(path: job.url.path, reason: "\(error)"))
-                try? store.recordFailure(path: job.url.path, stage: stage.rawValue, reason: "\(error)")
-                done += 1
-                report(job.url.lastPathComponent)
-            case .finished(let metadata):
-                do {
-                    try commit(job.url, job.tag, drafts: drafts[i] ?? [], metadata: metadata)
-                    summary.indexed.append(job.url.path)
-                } catch {
-                    summary.failed.append(.init(path: job.url.path, reason: "\(error)"))
-                    try? store.recordFailure(path: job.url.path, stage: "store", reason: "\(error)")
+                let draft = ClipDraft(start: c.window.start, end: c.window.end, budget: c.budget, kind: c.kind, vector: c.vector)
+                if c.kind == .video { flight[i]?.wholes.append(draft) } else { flight[i]?.segments.append(draft) }
+                if let f = flight[i], Timing.now() - f.lastCommit >= commitInterval, !f.segments.isEmpty {
+                    do { try commit(i, job, final: false) } catch {
+                        fail(job, stage: "store", error)
+                        flight[i] = nil
+                    }
                 }
-                drafts[i] = nil
-                done += 1
-                report(job.url.lastPathComponent)
+            case .failed(let stage, let error):
+                // A video this run created but could not finish leaves no half in the index.
+                if let f = flight[i], f.created { _ = try? store.removeVideos(paths: [job.url.path]) }
+                flight[i] = nil
+                fail(job, stage: stage.rawValue, error)
+            case .finished:
+                guard flight[i] != nil else { return }
+                do {
+                    try commit(i, job, final: true)
+                    summary.indexed.append(job.url.path)
+                    done += 1
+                    publish(summary)
+                    report(job.url.lastPathComponent)
+                } catch {
+                    fail(job, stage: "store", error)
+                }
+                flight[i] = nil
             }
         }
         if prune {
@@ -168,15 +232,11 @@ public final class Indexer {
         }
         try VectorMirror(store: store).persistAll()
         summary.seconds = Timing.now() - t0
+        publish(summary)
         return summary
     }
 
-    func commit(_ url: URL, _ job: Job, drafts: [ClipDraft], metadata m: FluxIngest.VideoMetadata) throws {
-        let meta = FluxStore.VideoMetadata(decoded: m)
-        if let existing = job.existing, let id = existing.id {
-            _ = try store.upsertClips(drafts, videoId: id)
-        } else {
-            _ = try store.replaceVideo(Video(path: url.path, fingerprint: job.fingerprint, metadata: meta), clips: drafts)
-        }
+    private func publish(_ summary: Summary) {
+        summaryLock.lock(); stored = summary; summaryLock.unlock()
     }
 }

@@ -52,9 +52,12 @@ public final class VideoEmbedder {
         }
     }
 
-    /// What ``run(_:onResult:)`` reports for a job, in order: its clips, then `finished`, or
-    /// `failed` (after any clips already reported; the run goes on with the next job).
+    /// What ``run(_:onResult:)`` reports for a job, in order: `started`, its clips, then
+    /// `finished`; or `failed` (after any events already reported; the run goes on with the
+    /// next job). After ``cancel()`` nothing more is reported.
     public enum Event {
+        /// The file opened; the decoder's metadata (known before any clip is cut).
+        case started(FluxIngest.VideoMetadata)
         case clip(EmbeddedClip)
         /// Every clip of the job was reported; the decoder's metadata of the file.
         case finished(FluxIngest.VideoMetadata)
@@ -126,6 +129,7 @@ public final class VideoEmbedder {
         let recipes = jobs.map { (url: $0.url, recipe: $0.recipe) }
         let pipeline = IngestPipeline<Int, Item>(capacity: queueCapacity) { index, emit in
             let decoder = try VideoDecoder(url: recipes[index].url)
+            try emit(.start(decoder.metadata))
             try Self.forEachClip(of: decoder, recipe: recipes[index].recipe) { try emit(.clip($0)) }
             try emit(.end(decoder.metadata))
         }
@@ -134,7 +138,12 @@ public final class VideoEmbedder {
         var failed = Set<Int>()
         pipeline.run(Array(jobs.indices), consume: { item -> Event in
             switch item {
+            case .start(let metadata):
+                return .started(metadata)
             case .clip(let clip):
+                // After cancel() the queued clips are dropped unencoded, so the run ends within
+                // the clip being encoded.
+                if isCancelled { throw CancellationError() }
                 do {
                     guard let budget = clip.plan.budget else {
                         throw SamplingError.invalidBudget(0, reason: "a stored vector needs a token budget; give every plan one")
@@ -149,7 +158,7 @@ public final class VideoEmbedder {
             }
         }, onResult: { result in
             let i = result.jobIndex
-            guard !failed.contains(i) else { return }
+            guard !failed.contains(i), !isCancelled else { return }
             switch result.result {
             case .success(let event):
                 if case .failed = event { failed.insert(i) }
@@ -165,12 +174,14 @@ public final class VideoEmbedder {
 
     /// What the producer hands to the encoder.
     enum Item {
+        case start(FluxIngest.VideoMetadata)
         case clip(PreparedClip)
         case end(FluxIngest.VideoMetadata)
     }
 
     /// Samples and preprocesses each clip of `recipe` from an open decoder, in order: for
-    /// each plan, the whole-video clip then its segments (or the one window).
+    /// each plan, the whole-video clip then its segments (or the one window). Segments in
+    /// ``ClipRecipe/skip``, and a segment with the whole clip's span, are left out.
     public static func forEachClip(of decoder: VideoDecoder, recipe: ClipRecipe,
                                    body: (PreparedClip) throws -> Void) throws {
         let duration = decoder.metadata.duration
@@ -181,11 +192,16 @@ public final class VideoEmbedder {
                 let whole = try VideoClipLoader.clip(from: decoder, sampling: FrameSampler(frames: plan.frames, firstSeconds: firstSeconds),
                                                      preprocessor: pre)
                 try body(PreparedClip(plan: plan, kind: .video, window: whole.window, tensor: whole.tensor))
-                for w in segments?.windows(duration: duration) ?? [] {
+                for w in segments?.windows(duration: duration) ?? [] where w != whole.window {
+                    if recipe.skip.contains(ClipSpan(budget: plan.budget ?? 0, start: w.start, end: w.end)) { continue }
                     let c = try VideoClipLoader.clip(from: decoder, window: w, frames: plan.frames, preprocessor: pre)
                     try body(PreparedClip(plan: plan, kind: .segment, window: w, tensor: c.tensor))
                 }
-            case .window(let w):
+            case .window(let asked):
+                guard asked.start < duration else {
+                    throw WindowError(path: decoder.url.path, window: asked, duration: duration)
+                }
+                let w = TimeWindow(start: asked.start, end: min(asked.end, duration))
                 let c = try VideoClipLoader.clip(from: decoder, window: w, frames: plan.frames, preprocessor: pre)
                 try body(PreparedClip(plan: plan, kind: .segment, window: w, tensor: c.tensor))
             }
@@ -197,6 +213,21 @@ public final class VideoEmbedder {
         guard let e = output.embeddings else { throw VisionError.noEmbeddingHead }
         return e.scalars
     }
+}
+
+/// A window that starts at or after the end of its video: there is nothing to encode.
+public struct WindowError: Error, CustomStringConvertible, LocalizedError, Equatable {
+    public var path: String
+    public var window: TimeWindow
+    /// The video's length, seconds.
+    public var duration: Double
+
+    public var description: String {
+        String(format: "%@: the clip %.1f–%.1f s starts after the video ends (it is %.1f s long); choose --start below %.1f",
+               path, window.start, window.end == .greatestFiniteMagnitude ? window.start : window.end, duration, duration)
+    }
+
+    public var errorDescription: String? { description }
 }
 
 extension FluxStore.VideoMetadata {

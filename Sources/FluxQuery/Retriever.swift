@@ -78,8 +78,15 @@ public final class Retriever {
     public func search(vector q: [Float], label: String, options: QueryOptions) throws -> QueryResult {
         let t0 = Timing.now()
         let budget = try resolveBudget(options.budget)
-        let pool = options.pool ?? max(50, 10 * options.k)
-        let hits = try mirror.search(budget: budget, query: q, k: pool)
+        var pool = options.pool ?? max(50, 10 * options.k)
+        var hits = try mirror.search(budget: budget, query: q, k: pool)
+        // One clip per video can leave fewer than k videos in the pool (many segments of a
+        // few videos): widen it until k videos are in or the index has no more clips.
+        while options.perVideo, options.pool == nil, hits.count == pool,
+              Set(try store.clips(ids: hits.map(\.clipId)).map(\.videoId)).count < options.k {
+            pool *= 4
+            hits = try mirror.search(budget: budget, query: q, k: pool)
+        }
         let t1 = Timing.now()
 
         let bank = try bank()

@@ -41,12 +41,12 @@ public final class SearchSession {
     /// The index's settings, read when the session opened.
     public let settings: IndexSettings
 
-    private let log: (String) -> Void
+    private let log: @Sendable (String) -> Void
     private var textEncoderCache: TextEncoder?
     private var embedderCache: VideoEmbedder?
     private var retrieverCache: Retriever?
 
-    init(model: ModelDirectory, store: IndexStore, settings: IndexSettings, log: @escaping (String) -> Void) {
+    init(model: ModelDirectory, store: IndexStore, settings: IndexSettings, log: @escaping @Sendable (String) -> Void) {
         self.model = model
         self.store = store
         self.settings = settings
@@ -58,7 +58,7 @@ public final class SearchSession {
     /// - Parameter log: receives notes worth telling a user (a FAISS file rebuilt, …).
     /// - Throws: ``FluxStore/StoreError`` for the index, ``FluxModels/ModelLoadingError`` for the
     ///   model, ``QueryError/modelMismatch(index:model:)`` when they do not belong together.
-    public static func open(index: URL, model: URL, log: @escaping (String) -> Void = { _ in }) throws -> SearchSession {
+    public static func open(index: URL, model: URL, log: @escaping @Sendable (String) -> Void = { _ in }) throws -> SearchSession {
         let store = try IndexStore.open(at: index)
         let settings = try store.settings()
         let model = try ModelDirectory(model)
@@ -85,17 +85,29 @@ public final class SearchSession {
             q = try retriever.encodeQuery(text)
         case .example(let url, let window):
             let budget = try retriever.resolveBudget(options.budget)
-            q = try embedder().embed(url, plan: try model.samplingTable.plan(budget: budget), window: window)
+            q = try embedder().embed(url, plan: try plan(budget: budget), window: window)
         }
         let encodeMs = (Timing.now() - t0) * 1e3
         var result = try retriever.search(vector: q, label: query.label, options: options)
         result.timings.encodeMs = encodeMs
         result.timings.totalMs += encodeMs
         if let tokens = options.refineTokens {
-            try retriever.refine(&result, query: q, plan: try model.samplingTable.plan(budget: tokens),
+            try retriever.refine(&result, query: q, plan: try plan(budget: tokens),
                                  top: options.refineTop, embedder: try embedder())
         }
         return result
+    }
+
+    /// How this index samples a clip at `budget`: by its recorded sampling (its table and
+    /// `--frames`/`--size`), so that query by example and refine encode a clip exactly as
+    /// indexing did; by the model's table for an index that does not record one.
+    /// - Throws: ``FluxModels/SamplingError`` for a budget that cannot be sampled so (or that
+    ///   asks for more tokens than the clip has).
+    public func plan(budget: Int) throws -> SamplingPlan {
+        if let recorded = IndexSampling(descriptor: settings.sampling) {
+            return try recorded.plan(budget: budget, patchSize: model.samplingTable.patchSize)
+        }
+        return try model.samplingTable.plan(budget: budget)
     }
 
     // MARK: - Query bank

@@ -8,7 +8,7 @@ import GRDB
 
 extension IndexStore {
     /// Migration identifiers this build knows, in order.
-    static let migrationIdentifiers = ["v1"]
+    static let migrationIdentifiers = ["v1", "v2"]
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -96,6 +96,11 @@ extension IndexStore {
                     SELECT RAISE(ABORT, 'clip rows are immutable: delete the clip and insert a new one');
                 END;
                 """)
+        }
+        // v2: where the model was when the index was last built, so that later commands find it
+        // without --model.
+        migrator.registerMigration("v2") { db in
+            try db.alter(table: "indexSettings") { t in t.add(column: "modelPath", .text) }
         }
         return migrator
     }

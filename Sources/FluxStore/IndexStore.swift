@@ -245,6 +245,13 @@ public final class IndexStore: Sendable {
         }
     }
 
+    /// Records where the model of this index lives (``IndexSettings/modelPath``).
+    public func setModelPath(_ path: String) throws {
+        try write("record the model path") { db in
+            try db.execute(sql: "UPDATE indexSettings SET modelPath = ? WHERE id = 1", arguments: [path])
+        }
+    }
+
     // MARK: - Canonical paths
 
     /// The form paths are stored in: absolute (relative paths are resolved against the current

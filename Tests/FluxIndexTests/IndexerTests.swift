@@ -23,10 +23,11 @@ final class IndexerTests: XCTestCase {
 
     override func tearDown() { fixtures.remove() }
 
-    func open(_ budgets: [Int], segments: SegmentWindows? = nil) throws -> Indexer {
-        var options = Indexer.Options(budgets: budgets)
-        options.segments = segments
-        return try Indexer.open(index: index, modelURL: model.url, options: options)
+    func open(_ budgets: [Int]?, segments: SegmentWindows? = nil, frames: Int? = nil) throws -> Indexer {
+        var request = Indexer.Request(budgets: budgets)
+        request.segments = segments
+        request.frames = frames
+        return try Indexer.open(index: index, modelURL: model.url, request: request)
     }
 
     func testIndexesSkipsAndRecordsFailures() throws {
@@ -65,12 +66,11 @@ final class IndexerTests: XCTestCase {
     }
 
     func testABudgetTheModelCannotSampleIsRefusedBeforeTheIndexExists() throws {
-        var options = Indexer.Options(budgets: [512])
-        options.frames = 4  // 4 frames × 256 tokens > 512: selection needs 2 or ≥ 6 frames
-        XCTAssertThrowsError(try Indexer.open(index: index, modelURL: model.url, options: options)) { error in
+        // 4 frames × 256 tokens > 512: selection needs 2 or ≥ 6 frames
+        XCTAssertThrowsError(try open([512], frames: 4)) { error in
             guard case .invalidFrames(4, _)? = error as? SamplingError else { return XCTFail("\(error)") }
         }
-        XCTAssertFalse(FileManager.default.fileExists(atPath: index.path))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: index.appendingPathComponent("index.sqlite").path))
     }
 
     func testTheIndexRecordsTheDefaultPreprocessing() throws {

@@ -24,6 +24,7 @@ final class VideoEmbedderTests: XCTestCase {
         var events: [Event] = []
         embedder.run(urls.map { VideoEmbedder.Job(url: $0, recipe: recipe, tag: ()) }) { i, _, event in
             switch event {
+            case .started: break
             case .clip(let c): events.append((i, "clip \(c.kind.rawValue) \(c.budget)", c))
             case .finished: events.append((i, "finished", nil))
             case .failed(let stage, _): events.append((i, "failed \(stage.rawValue)", nil))

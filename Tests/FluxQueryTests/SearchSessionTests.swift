@@ -19,9 +19,9 @@ final class SearchSessionTests: XCTestCase {
         model = try fixtures.tinyModel()
         for colour in ["red", "green", "blue"] { try fixtures.clip("clips/\(colour).mp4", colour: colour) }
         try fixtures.clip("clips/long.mp4", colour: "yellow", seconds: 3)
-        var options = Indexer.Options(budgets: [256])
-        options.segments = SegmentWindows(length: 1, stride: 1)
-        let summary = try Indexer.open(index: index, modelURL: model.url, options: options).run(paths: [clips.path])
+        var request = Indexer.Request(budgets: [256])
+        request.segments = SegmentWindows(length: 1, stride: 1)
+        let summary = try Indexer.open(index: index, modelURL: model.url, request: request).run(paths: [clips.path])
         XCTAssertEqual(summary.indexed.count, 4)
     }
 

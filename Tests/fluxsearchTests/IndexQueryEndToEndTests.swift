@@ -201,7 +201,13 @@ final class IndexQueryEndToEndTests: XCTestCase {
         let out = try JSONDecoder().decode(Out.self, from: Data(r.stdout.utf8))
         XCTAssertEqual(out.shape, [1, 3, 2, 56, 56])
         XCTAssertEqual(out.tokens_per_clip, 32)
-        XCTAssertEqual(try index().indexed.count, 4)
+        // 256 tokens of a 32-token clip would be the 32-token vector at a 256-token price: refused.
+        let refused = try fluxsearch(["index", clips.path, "--model", model, "--tokens", "256"])
+        XCTAssertEqual(refused.status, 1, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("2 frames × 56 px = 32 tokens"), refused.stderr)
+        let indexed = try fluxsearch(["index", clips.path, "--model", model, "--tokens", "32", "--json"])
+        XCTAssertEqual(indexed.status, 0, indexed.stderr)
+        XCTAssertTrue(indexed.stdout.contains("\"indexed\" : ["), indexed.stdout)
     }
 
     func testAnotherModelIsRefusedWithAHint() throws {

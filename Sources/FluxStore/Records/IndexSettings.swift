@@ -52,6 +52,10 @@ public struct IndexSettings: Codable, Sendable, Equatable, FetchableRecord, Pers
     public var nprobe: Int?
     /// When the index was created.
     public var createdAt: Date
+    /// The model directory the index was last built with (absolute), so that `query` and
+    /// friends find it without `--model`; nil in indexes made before it was recorded. Not a
+    /// compatibility field: the weight hash decides whether a model fits.
+    public var modelPath: String?
 
     public enum Columns {
         public static let formatVersion = Column(CodingKeys.formatVersion)
@@ -64,11 +68,12 @@ public struct IndexSettings: Codable, Sendable, Equatable, FetchableRecord, Pers
         public static let faissFactory = Column(CodingKeys.faissFactory)
         public static let nprobe = Column(CodingKeys.nprobe)
         public static let createdAt = Column(CodingKeys.createdAt)
+        public static let modelPath = Column(CodingKeys.modelPath)
     }
 
     public init(modelName: String, modelWeightHash: String, embedDimension: Int,
                 preprocessing: String, sampling: String,
-                faissFactory: String = "Flat", nprobe: Int? = nil, createdAt: Date = Date()) {
+                faissFactory: String = "Flat", nprobe: Int? = nil, createdAt: Date = Date(), modelPath: String? = nil) {
         self.formatVersion = Self.currentFormatVersion
         self.indexUUID = UUID().uuidString
         self.modelName = modelName
@@ -79,6 +84,7 @@ public struct IndexSettings: Codable, Sendable, Equatable, FetchableRecord, Pers
         self.faissFactory = faissFactory
         self.nprobe = nprobe
         self.createdAt = createdAt
+        self.modelPath = modelPath
     }
 
     /// One compatibility field that differs between a stored and a requested configuration.

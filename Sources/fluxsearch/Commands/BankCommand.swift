@@ -28,7 +28,7 @@ extension BankCommand {
             runtime.apply()
             // The session refuses an index built with another model, whose bank vectors would
             // not be comparable with its clips.
-            let session = try SearchSession.open(index: indexOptions.url, model: modelOptions.url, log: { warn($0) })
+            let session = try SearchSession.open(index: indexOptions.url, model: try modelOptions.url(forIndex: indexOptions.url), log: { warn($0) })
             let captions = try CaptionFile.read(URL(fileURLWithPath: from))
             let (added, size) = try session.addToBank(captions, source: URL(fileURLWithPath: from).lastPathComponent)
             print("added \(added) new caption(s) of \(captions.count) read; the bank holds \(size)")

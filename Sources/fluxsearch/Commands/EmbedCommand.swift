@@ -98,7 +98,7 @@ struct EmbedCommand: ParsableCommand {
 
     func run() throws {
         runtime.apply(text == nil ? .throughput : .latency)
-        let embeddings = try ModelEmbeddings(modelURL: model.url)
+        let embeddings = try ModelEmbeddings(modelURL: try model.resolved())
         let (name, hash) = try embeddings.identity()
         if let text {
             let (tokens, v) = try embeddings.text(text, normalization: rawText ? .none : .preText)

@@ -117,7 +117,7 @@ func runVideoEval(command: String, dataset: EvalDataset, videoOptions: EvalVideo
     options.dslScale = output.dslScale
     options.maxVideos = videoOptions.limit
     options.command = command
-    let runner = try EvalRunner(modelURL: modelOptions.url, dataset: dataset, videos: URL(fileURLWithPath: videoOptions.videos),
+    let runner = try EvalRunner(modelURL: try modelOptions.resolved(), dataset: dataset, videos: URL(fileURLWithPath: videoOptions.videos),
                                 options: options)
     let samplings = try runner.samplings(budgets: videoOptions.tokens.values, rule: videoOptions.sampling, frames: videoOptions.frames,
                                          size: videoOptions.size, firstSeconds: firstSeconds)

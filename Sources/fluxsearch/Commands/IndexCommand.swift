@@ -34,9 +34,9 @@ struct IndexCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("Video files or folders.", valueName: "path"), completion: .file())
     var paths: [String]
 
-    @Option(help: ArgumentHelp("Comma-separated token budgets, one vector per clip per budget (default: 1024).", valueName: "n[,m...]"),
+    @Option(help: ArgumentHelp("Comma-separated token budgets, one vector per clip per budget (default: the index's budgets; for a new index 1024, or the largest budget below it that the model's sampling can honour).", valueName: "n[,m...]"),
             transform: BudgetList.parse)
-    var tokens = BudgetList([1024])
+    var tokens: BudgetList?
 
     @Option(help: ArgumentHelp("Also cut segment clips: length in seconds, optionally ':' stride (default stride = length).", valueName: "s[:stride]"))
     var segment: String?
@@ -81,17 +81,30 @@ struct IndexCommand: ParsableCommand {
 
     func run() throws {
         runtime.apply()
-        var options = Indexer.Options(budgets: tokens.values)
-        options.frames = frames; options.size = size; options.recursive = recursive
-        options.segments = segment.flatMap(parseSegment)
-        let indexer = try Indexer.open(index: indexOptions.url, modelURL: modelOptions.url, options: options,
-                                       faiss: Indexer.FaissOptions(factory: faiss, nprobe: nprobe))
+        var request = Indexer.Request(budgets: tokens?.values)
+        request.frames = frames; request.size = size; request.recursive = recursive
+        request.segments = segment.flatMap(parseSegment)
+        request.faiss = Indexer.FaissOptions(factory: faiss, nprobe: nprobe)
+        let indexer = try Indexer.open(index: indexOptions.url, modelURL: try modelOptions.url(forIndex: indexOptions.url), request: request)
         let store = indexer.store
-        // Ctrl-C: finish the clip being encoded, keep every committed file, report.
+        // Ctrl-C: stop after the clip being encoded and report what is stored. If that clip
+        // takes longer than a second, report and leave anyway: every committed clip is safe
+        // (one SQLite transaction each group), the next run resumes after it.
+        let state = InterruptState()
         signal(SIGINT, SIG_IGN)
         let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        var interrupted = false
-        interrupt.setEventHandler { interrupted = true; indexer.cancel(); note("\ninterrupted: finishing the current clip…") }
+        interrupt.setEventHandler {
+            guard state.interrupt() else { return }
+            indexer.cancel()
+            note("\ninterrupted: stopping after the clip being encoded…")
+            DispatchQueue.global().asyncAfter(deadline: .now() + 1) {
+                guard state.takeOverReport() else { return }
+                print(Self.summaryLine(indexer.committed, index: store.directory.path))
+                note("interrupted; run the same command again to resume")
+                fflush(stdout)
+                _exit(130)
+            }
+        }
         interrupt.resume()
 
         let bar = ProgressLine()
@@ -101,29 +114,70 @@ struct IndexCommand: ParsableCommand {
             let eta: Double? = p.filesDone > 0 && p.clipsEncoded > 0 ? p.elapsed / Double(p.filesDone) * Double(remaining) : nil
             bar.update(done: p.filesDone, total: p.filesTotal, unitsPerSecond: rate, unit: "clips", eta: eta, label: p.currentFile)
         }
+        guard state.takeOverReport() else { while true { pause() } }  // the watchdog is reporting and exiting
         bar.finish()
         interrupt.cancel()
         signal(SIGINT, SIG_DFL)
 
         if json {
             struct Report: Encodable {
-                let index: String, model: String, model_hash: String, budgets: [Int]
+                let index: String, model: String, model_hash: String, budgets: [Int], interrupted: Bool
                 let summary: Indexer.Summary
             }
             let settings = try store.settings()
             try printJSON(Report(index: store.directory.path, model: settings.modelName, model_hash: settings.modelWeightHash,
-                                 budgets: tokens.values, summary: summary))
+                                 budgets: indexer.options.budgets, interrupted: state.wasInterrupted, summary: summary))
         } else {
-            print("indexed \(summary.indexed.count), skipped \(summary.skipped.count) unchanged, failed \(summary.failed.count)"
-                  + (summary.pruned.isEmpty ? "" : ", pruned \(summary.pruned.count)")
-                  + " — \(summary.clips) clip vector(s) in \(String(format: "%.1f", summary.seconds)) s → \(store.directory.path)")
+            print(Self.summaryLine(summary, index: store.directory.path))
             for f in summary.failed { print("  failed: \(f.path): \(f.reason)") }
         }
         for m in summary.missing { warn("\(m): no such file or folder") }
         if !summary.failed.isEmpty { warn("\(summary.failed.count) file(s) could not be indexed; see `fluxsearch info --errors`") }
-        if interrupted { warn("interrupted; run the same command again to resume") }
+        if state.wasInterrupted {
+            warn("interrupted; run the same command again to resume")
+            throw ExitCode(130)
+        }
+        if summary.indexed.isEmpty && summary.skipped.isEmpty && summary.failed.isEmpty && summary.missing.isEmpty {
+            throw CommandFailure("no files found in \(paths.joined(separator: ", ")) (hidden and system files are skipped); name video files or folders that hold them")
+        }
         if summary.indexed.isEmpty && summary.skipped.isEmpty {
             throw ExitCode.failure
         }
+    }
+
+    /// "indexed N, skipped N unchanged, failed N — N clip vector(s) in S s → INDEX".
+    static func summaryLine(_ summary: Indexer.Summary, index: String) -> String {
+        "indexed \(summary.indexed.count), skipped \(summary.skipped.count) unchanged, failed \(summary.failed.count)"
+            + (summary.pruned.isEmpty ? "" : ", pruned \(summary.pruned.count)")
+            + " — \(summary.clips) clip vector(s) in \(String(format: "%.1f", summary.seconds)) s → \(index)"
+    }
+}
+
+/// Who reports an interrupted run: the main thread when the run returns in time, else the
+/// watchdog that exits — never both.
+final class InterruptState: @unchecked Sendable {
+    private let lock = NSLock()
+    private var interrupted = false
+    private var reporter = false
+
+    /// Marks the run interrupted; false when it already was.
+    func interrupt() -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        if interrupted { return false }
+        interrupted = true
+        return true
+    }
+
+    var wasInterrupted: Bool {
+        lock.lock(); defer { lock.unlock() }
+        return interrupted
+    }
+
+    /// True for the first caller only.
+    func takeOverReport() -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        if reporter { return false }
+        reporter = true
+        return true
     }
 }

@@ -27,7 +27,10 @@ struct InfoCommand: ParsableCommand {
         let bankSize: Int
         let bytes: Bytes
         let failureList: [Failure]?
-        struct Budget: Encodable { let tokens: Int; let role: String; let clips: Int }
+        /// `effective_tokens`: what the encoder keeps per clip, min(tokens, pool); nil when the
+        /// index does not record its sampling.
+        struct Budget: Encodable { let tokens: Int; let role: String; let clips: Int; let frames: Int?; let size: Int?
+            let pool: Int?; let effectiveTokens: Int? }
         struct Bytes: Encodable { let database: Int; let faiss: Int }
         struct Failure: Encodable { let path: String; let stage: String; let reason: String }
     }
@@ -39,7 +42,11 @@ struct InfoCommand: ParsableCommand {
         let report = Report(
             index: overview.directory.path, model: settings.modelName, modelHash: settings.modelWeightHash,
             embedDimension: settings.embedDimension, faiss: settings.faissFactory,
-            budgets: budgets.map { .init(tokens: $0.tokens, role: $0.role.rawValue, clips: $0.clipCount) },
+            budgets: budgets.map { b in
+                let plan = overview.plan(budget: b.tokens)
+                return .init(tokens: b.tokens, role: b.role.rawValue, clips: b.clipCount, frames: plan?.frames, size: plan?.size,
+                             pool: plan?.pool, effectiveTokens: plan.map { min($0.pool, b.tokens) })
+            },
             videos: counts.videos, clips: counts.clips, failures: failures.count, bankSize: counts.bankEntries,
             bytes: .init(database: Int(sizes.database), faiss: Int(sizes.faissFiles.values.reduce(0, +))),
             failureList: errors ? failures.map { .init(path: $0.path, stage: $0.stage, reason: $0.reason) } : nil)
@@ -47,7 +54,10 @@ struct InfoCommand: ParsableCommand {
         print("index    \(report.index)")
         print("model    \(report.model) (weights \(report.modelHash.prefix(24)))")
         print("vectors  \(report.embedDimension)-d, FAISS \(report.faiss)")
-        print("budgets  " + (budgets.isEmpty ? "none" : budgets.map { "\($0.tokens) tokens: \($0.clipCount) clips\($0.role == .cache ? " (refine cache)" : "")" }.joined(separator: "; ")))
+        print("budgets  " + (report.budgets.isEmpty ? "none" : report.budgets.map { b in
+            let sampled = b.frames.map { f in " (\(f) × \(b.size ?? 0) px, pool \(b.pool ?? 0)\(b.effectiveTokens.map { $0 < b.tokens ? ", keeps \($0)" : "" } ?? ""))" } ?? ""
+            return "\(b.tokens) tokens\(sampled): \(b.clips) clips\(b.role == "cache" ? " (refine cache)" : "")"
+        }.joined(separator: "; ")))
         print("videos   \(counts.videos), clips \(counts.clips), query bank \(counts.bankEntries) captions")
         print("size     database \(formatBytes(report.bytes.database)), FAISS \(formatBytes(report.bytes.faiss))")
         if failures.isEmpty {

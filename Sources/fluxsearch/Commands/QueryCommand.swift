@@ -75,7 +75,17 @@ struct QueryCommand: ParsableCommand {
     @Flag(help: "Print one JSON object per result line.")
     var jsonl = false
 
+    /// Longest query accepted, characters: the text tower reads its first 77 tokens anyway.
+    static let maxQueryLength = 10_000
+
     func validate() throws {
+        if video == nil, text == nil,
+           let dashed = CommandLine.arguments.dropFirst(2).first(where: { $0.hasPrefix("-") && !$0.hasPrefix("--") && $0.count > 2 }) {
+            throw ValidationError("'\(dashed)' was read as options, not as the query; to search for text that starts with '-', put -- before it, after the options: fluxsearch query -k 5 -- \"\(dashed)\"")
+        }
+        if let text, text.count > Self.maxQueryLength {
+            throw ValidationError("The query is \(text.count) characters long; the limit is \(Self.maxQueryLength) (the text tower reads only the first 77 tokens, about 300 characters).")
+        }
         if video == nil, (text ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             throw ValidationError("The query is empty; type what you are looking for, e.g. fluxsearch query \"a dog on a beach\".")
         }
@@ -100,7 +110,7 @@ struct QueryCommand: ParsableCommand {
 
     func run() throws {
         runtime.apply(.latency)
-        let session = try SearchSession.open(index: indexOptions.url, model: modelOptions.url, log: { warn($0) })
+        let session = try SearchSession.open(index: indexOptions.url, model: try modelOptions.url(forIndex: indexOptions.url), log: { warn($0) })
         var options = QueryOptions()
         options.k = k; options.budget = tokens; options.rerank = rerank; options.temperature = temperature
         options.perVideo = perVideo; options.minScore = minScore
@@ -123,21 +133,6 @@ struct QueryCommand: ParsableCommand {
         }
         printTable(result)
     }
-
-    func printTable(_ r: QueryResult) {
-        if let f = r.refine {
-            note("refined the top \(f.top) at \(f.tokens) tokens: \(f.encoded) encoded, \(f.cached) from the cache")
-        }
-        print("\"\(r.query)\" — \(r.hits.count) result(s) of \(r.candidates) candidates, \(r.budget) tokens, rerank \(r.rerank.rawValue)\(r.rerank == .dsl ? " (bank \(r.bankSize))" : ""), \(String(format: "%.0f", r.timings.totalMs)) ms")
-        guard !r.hits.isEmpty else { return print("no results") }
-        print(pad("#", 4) + pad("score", 8) + pad("cosine", 8) + pad("tokens", 7) + pad("time", 15) + "path")
-        for h in r.hits {
-            print(pad("\(h.rank)", 4) + pad(String(format: "%.4f", h.score), 8) + pad(String(format: "%.3f", h.cosine), 8)
-                  + pad("\(h.budget)", 7) + pad(timeRange(h.start, h.end), 15) + h.path)
-        }
-        if let top = r.hits.first {
-            print("play the top result: ffplay -ss \(String(format: "%.2f", top.start)) \(shellQuote(top.path))")
-        }
-    }
 }
+
 extension RerankMode: ExpressibleByArgument {}

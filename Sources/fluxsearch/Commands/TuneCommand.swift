@@ -89,7 +89,7 @@ struct TuneCommand: ParsableCommand {
         options.maxVideos = subset
         options.dslScale = dslScale
         options.command = "tune"
-        let runner = try EvalRunner(modelURL: modelOptions.url, dataset: data, videos: URL(fileURLWithPath: videos), options: options)
+        let runner = try EvalRunner(modelURL: try modelOptions.resolved(), dataset: data, videos: URL(fileURLWithPath: videos), options: options)
         guard !runner.evaluated.videos.isEmpty else {
             throw EvalError.nothingToEvaluate(reason: "none of the \(data.videos.count) annotated videos was found under \(videos)")
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import FluxIndex
 
 /// Which index a command works on.
 struct IndexOptions: ParsableArguments {
@@ -27,16 +28,34 @@ struct ModelOptions: ParsableArguments {
     static let environmentVariable = "FLUXSEARCH_MODEL"
     static let defaultPath = "Corpus/models/demo"
 
-    @Option(help: ArgumentHelp("Model directory (config.json + model.safetensors). Default: $FLUXSEARCH_MODEL, else Corpus/models/demo.", valueName: "dir"),
+    @Option(help: ArgumentHelp("Model directory (config.json + model.safetensors). Default: $FLUXSEARCH_MODEL, else the model the index was built with, else Corpus/models/demo.", valueName: "dir"),
             completion: .directory)
     var model: String?
 
-    var url: URL {
-        if let path = model ?? ProcessInfo.processInfo.environment[Self.environmentVariable] {
-            return URL(fileURLWithPath: path).standardizedFileURL
-        }
+    /// --model, else $FLUXSEARCH_MODEL; nil when neither is given.
+    var explicitURL: URL? {
+        (model ?? ProcessInfo.processInfo.environment[Self.environmentVariable]).map { URL(fileURLWithPath: $0).standardizedFileURL }
+    }
+
+    /// The model for a command without an index: --model, $FLUXSEARCH_MODEL, else the default.
+    /// - Throws: a ``CommandFailure`` when none is given and there is no default model.
+    func resolved() throws -> URL {
+        if let explicitURL { return explicitURL }
+        guard Self.hasModel(Self.defaultURL) else { throw CommandFailure(Self.noModelMessage) }
         return Self.defaultURL
     }
+
+    /// The model for a command on the index at `index`: --model, $FLUXSEARCH_MODEL, else the
+    /// model the index records (when it is still there), else the default.
+    /// - Throws: a ``CommandFailure`` when none of them is a model directory.
+    func url(forIndex index: URL) throws -> URL {
+        if let explicitURL { return explicitURL }
+        if let recorded = Indexer.recordedModel(index: index) { return recorded }
+        guard Self.hasModel(Self.defaultURL) else { throw CommandFailure(Self.noModelMessage) }
+        return Self.defaultURL
+    }
+
+    static let noModelMessage = "No model given and no default model at \(defaultPath) (here or in the checkout of this executable; pass --model DIR / set \(environmentVariable)). Convert official weights with Tools/convert_checkpoint.py; `fluxsearch dev random-model --output DIR` writes a random one for smoke tests."
 
     /// Corpus/models/demo under the current directory, else under the checkout the executable
     /// sits in (found by walking up from it), so the default works from any directory.
@@ -56,10 +75,4 @@ struct ModelOptions: ParsableArguments {
         FileManager.default.fileExists(atPath: url.appendingPathComponent("config.json").path)
     }
 
-    func validate() throws {
-        let usesDefault = model == nil && ProcessInfo.processInfo.environment[Self.environmentVariable] == nil
-        if usesDefault && !Self.hasModel(url) {
-            throw ValidationError("No model given and no default model at \(Self.defaultPath) (here or in the checkout of this executable; pass --model DIR / set \(Self.environmentVariable)). Convert official weights with Tools/convert_checkpoint.py; `fluxsearch dev random-model --output DIR` writes a random one for smoke tests.")
-        }
-    }
 }
