@@ -74,7 +74,7 @@ public final class Indexer {
     /// video interrupted again and again still progresses: the next run resumes after the
     /// last committed group. The whole-video clips are committed last: their presence marks a
     /// video complete.
-    public var commitInterval: Double = 1
+    public var commitInterval: Double = 0.25
 
     private let summaryLock = NSLock()
     private var stored = Summary()

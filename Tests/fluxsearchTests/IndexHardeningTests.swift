@@ -188,4 +188,63 @@ final class IndexHardeningTests: XCTestCase {
         XCTAssertEqual(longish.status, 0, longish.stderr)
         XCTAssertLessThan(longish.stdout.split(separator: "\n")[0].count, 300, "the echo is cut")
     }
+
+    /// Every clip of the index (path, span, budget, kind) with its vector, sorted, so that runs
+    /// whose clip ids or insertion order differ compare equal when their content does.
+    func content(_ index: String) throws -> [String] {
+        let v = dir.appendingPathComponent(UUID().uuidString + ".npy")
+        let r = try CLI.run(["export", "--format", "jsonl", "--vectors", v.path, "--index-dir", index])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let vectors = try NPY.read(v).tensor.scalars
+        let rows = r.stdout.split(separator: "\n")
+        let e = rows.isEmpty ? 0 : vectors.count / rows.count
+        return try rows.enumerated().map { i, line in
+            var obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            obj["clip_id"] = nil
+            let bits = vectors[(i * e)..<((i + 1) * e)].map { String($0.bitPattern, radix: 16) }.joined(separator: ",")
+            return String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys]), as: UTF8.self) + " " + bits
+        }.sorted()
+    }
+
+    // 5. Each video was one transaction: a long video interrupted more often than it takes to
+    // encode never finished. Now 20 SIGKILLs, each sooner than one video takes, keep the
+    // work done so far, and one resume then equals an uninterrupted run bit for bit.
+    func testTwentySIGKILLsShorterThanAVideoStillConvergeToTheSameIndex() throws {
+        try clip("long-a.mp4", seconds: 24)
+        try clip("long-b.mp4", seconds: 24, colour: "blue")
+        try clip("long-c.mp4", seconds: 24, colour: "white")
+        let args = ["index", clips.path, "--tokens", "512", "--segment", "0.5", "--model", model]
+        let reference = dir.appendingPathComponent("reference").path
+        let t0 = Date()
+        XCTAssertEqual(try CLI.run(args + ["--index-dir", reference]).status, 0)
+        let perVideo = Date().timeIntervalSince(t0) / 3
+        let expected = try content(reference)
+        XCTAssertEqual(expected.count, 3 * 49, "whole + 48 half-second segments, three times")
+
+        var rng = SystemRandomNumberGenerator()
+        var stored: [Int] = []
+        var kills = 0
+        var runs = 0
+        while kills < 20, runs < 60 {
+            runs += 1
+            let p = Process()
+            p.executableURL = CLI.executable
+            p.arguments = args + ["--index-dir", index]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            // Sooner than one video takes (the startup is part of the run).
+            usleep(UInt32(Double.random(in: 0.4...max(0.5, min(1.0, perVideo * 0.5)), using: &rng) * 1e6))
+            if p.isRunning { kill(p.processIdentifier, SIGKILL); kills += 1 }
+            p.waitUntilExit()
+            if FileManager.default.fileExists(atPath: index + "/index.sqlite") { stored.append(try infoClips()) }
+        }
+        XCTAssertEqual(kills, 20, "the job ended before 20 kills landed: make the videos longer")
+        print("SIGKILL convergence: \(kills) kills in \(runs) runs, one video takes \(String(format: "%.1f", perVideo)) s, clips stored after each: \(stored)")
+        XCTAssertEqual(stored, stored.sorted(), "nothing committed is ever lost")
+        XCTAssertGreaterThan(stored.last ?? 0, 0, "runs shorter than a video still make progress")
+        let resumed = try XCTUnwrap(try index([clips.path]))
+        XCTAssertLessThan(resumed.summary.clips, expected.count, "the resume encodes only what is missing")
+        XCTAssertEqual(try content(index), expected, "same clips, bit-identical vectors")
+    }
 }

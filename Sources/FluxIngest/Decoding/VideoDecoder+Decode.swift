@@ -174,12 +174,16 @@ extension VideoDecoder {
         heldIndex = -1
     }
 
-    /// Whether the frame in `packet` may be one the request wants (always, without timestamps).
+    /// Whether the frame in `packet` must be decoded: one the request wants, or one after all
+    /// of them (always, without timestamps). Frames after the request are sent early only
+    /// because of reordering and decoder delay; the next request may want them, and a frame
+    /// dropped now would never come out then, so they are decoded in full. Only unwanted
+    /// frames before the last wanted one may be skipped (when no frame references them).
     private func isWanted(_ packet: UnsafeMutablePointer<AVPacket>) -> Bool {
         guard !wantedTimestamps.isEmpty else { return true }
         let nopts = cff_nopts_value()
         let ts = packet.pointee.pts != nopts ? packet.pointee.pts : packet.pointee.dts
-        return ts == nopts || wantedTimestamps.contains(ts)
+        return ts == nopts || ts > lastWantedTimestamp || wantedTimestamps.contains(ts)
     }
 
     /// Decodes the next frame into `frame`. Returns false at the end of the stream. Drains

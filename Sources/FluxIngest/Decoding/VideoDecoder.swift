@@ -91,7 +91,11 @@ public final class VideoDecoder {
     /// Presentation timestamps of the frames the current request wants. Packets of other
     /// frames are decoded with `skip_frame = AVDISCARD_NONREF`: a frame no other frame
     /// references (most B-frames) is then not decoded at all, which changes no other frame.
-    var wantedTimestamps: Set<Int64> = []
+    var wantedTimestamps: Set<Int64> = [] {
+        didSet { lastWantedTimestamp = wantedTimestamps.max() ?? .max }
+    }
+    /// The latest timestamp of ``wantedTimestamps``.
+    var lastWantedTimestamp: Int64 = .max
 
     /// Opens `url` and reads its packet table. Throws ``DecodeError``.
     public init(url: URL, options: DecodeOptions = DecodeOptions()) throws {
