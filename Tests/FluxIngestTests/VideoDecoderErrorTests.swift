@@ -112,7 +112,7 @@ final class VideoDecoderErrorTests: XCTestCase {
         assertDecodeError(try VideoDecoder(url: URL(fileURLWithPath: "/nonexistent/clip.mp4"))) {
             $0 == .fileNotFound(path: "/nonexistent/clip.mp4")
         }
-        assertDecodeError(try VideoDecoder(url: TestClips.directory)) { $0 == .fileNotFound(path: TestClips.directory.path) }
+        assertDecodeError(try VideoDecoder(url: TestClips.directory)) { $0 == .notARegularFile(path: TestClips.directory.path, kind: .directory) }
     }
 
     /// A limit already spent interrupts libavformat's I/O: a typed timeout, not a hang.

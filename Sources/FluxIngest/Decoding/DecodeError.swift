@@ -9,8 +9,15 @@ import Foundation
 /// hint: check that the file is a video (ffprobe FILE shows what FFmpeg sees)
 /// ```
 public enum DecodeError: Error, Equatable, Sendable {
-    /// The path does not exist or is not a regular file.
+    /// The path does not exist (or is a symbolic link to nothing).
     case fileNotFound(path: String)
+    /// The path names something other than a regular file (or a link to one): a directory,
+    /// a FIFO, a character or block device, a socket. Such a path is refused before it is
+    /// opened, since opening a FIFO or a device can block forever.
+    case notARegularFile(path: String, kind: FileKind)
+    /// A media file whose only picture is not a video: a still image (PNG, JPEG, WebP, a
+    /// single-frame image stream) or the cover art of an audio file. `reason` says which.
+    case notAVideo(path: String, reason: String)
     /// The file exists but cannot be read (permissions, I/O error).
     case unreadable(path: String, reason: String)
     /// No container format recognised the bytes (random data, a text file, …).
@@ -34,7 +41,7 @@ public enum DecodeError: Error, Equatable, Sendable {
     /// The file the error is about.
     public var path: String {
         switch self {
-        case .fileNotFound(let p), .unreadable(let p, _), .notMediaFile(let p), .noVideoStream(let p, _),
+        case .fileNotFound(let p), .notARegularFile(let p, _), .notAVideo(let p, _), .unreadable(let p, _), .notMediaFile(let p), .noVideoStream(let p, _),
              .unsupportedCodec(let p, _), .truncated(let p, _), .corruptData(let p, _), .timedOut(let p, _),
              .frameOutOfRange(let p, _, _), .ffmpeg(let p, _, _, _):
             return p
@@ -45,6 +52,8 @@ public enum DecodeError: Error, Equatable, Sendable {
     public var hint: String {
         switch self {
         case .fileNotFound: return "check the path; directories and missing files cannot be decoded"
+        case .notARegularFile: return "give the path of a video file; to index a stream or a device, save it to a file first (e.g. ffmpeg -i INPUT -c copy OUT.mkv)"
+        case .notAVideo: return "fluxsearch indexes moving pictures; to make a still searchable, turn it into a clip (ffmpeg -loop 1 -t 5 -i FILE OUT.mp4)"
         case .unreadable: return "check the file's permissions and that the disk is readable"
         case .notMediaFile: return "check that the file is a video (ffprobe FILE shows what FFmpeg sees)"
         case .noVideoStream: return "the file has no picture to index; skip it or extract the video track"
@@ -63,6 +72,10 @@ extension DecodeError: CustomStringConvertible, LocalizedError {
         switch self {
         case .fileNotFound(let p):
             return "file not found: \(p)"
+        case .notARegularFile(let p, let kind):
+            return "not a regular file: \(p) — \(kind.phrase); fluxsearch reads only regular files"
+        case .notAVideo(let p, let reason):
+            return "not a video: \(p) — \(reason)"
         case .unreadable(let p, let reason):
             return "cannot read file: \(p) — \(reason)"
         case .notMediaFile(let p):

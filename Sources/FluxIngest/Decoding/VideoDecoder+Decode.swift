@@ -1,8 +1,45 @@
 import CFFmpeg
 import Foundation
 
+/// Damage the decode loop met, by frame (presentation index), for ``VideoDecoder/warnings``.
+/// Sets, so that a frame decoded twice (after a seek) counts once.
+struct DecodeDamage {
+    /// Frames whose packet the decoder rejected (avcodec_send_packet / receive_frame failed).
+    var rejected: Set<Int> = []
+    /// Frames that came out with concealed errors (AV_FRAME_FLAG_CORRUPT or decode_error_flags).
+    var damaged: Set<Int> = []
+    /// Requested frames the decoder never output; a neighbour was delivered instead.
+    var substituted: Set<Int> = []
+
+    /// One line per kind of damage seen, naming how many frames, the first one and its time.
+    func warnings(timeOfFrame: (Int) -> Double) -> [String] {
+        func first(_ s: Set<Int>) -> String {
+            let f = s.min()!
+            return "frame \(f) (\(String(format: "%.3g", timeOfFrame(f))) s)"
+        }
+        var out: [String] = []
+        if !rejected.isEmpty {
+            out.append("corrupt: the decoder rejected the packets of \(rejected.count) frame(s), the first at \(first(rejected))")
+        }
+        if !damaged.isEmpty {
+            out.append("corrupt: \(damaged.count) frame(s) decoded with damage (errors concealed), the first at \(first(damaged))")
+        }
+        if !substituted.isEmpty {
+            out.append("corrupt: \(substituted.count) requested frame(s) could not be decoded and were replaced by a neighbour, the first at \(first(substituted))")
+        }
+        return out
+    }
+}
+
 // The decode loop: send/receive with libavcodec, index-guided seeking, frame identification.
 extension VideoDecoder {
+    /// Presentation index of a packet or frame timestamp (stream ticks), or `fallback` when
+    /// the stream has no reliable timestamps or the timestamp is missing.
+    func frameIndex(ofTicks ts: Int64, fallback: Int) -> Int {
+        guard table.hasReliableTimestamps, ts != cff_nopts_value(), table.count > 0 else { return min(max(fallback, 0), max(table.count - 1, 0)) }
+        return table.index(ofTimestamp: ts)
+    }
+
     /// Consecutive packets the decoder may reject before the stream counts as corrupt.
     static let maxConsecutiveErrors = 200
     /// Seeks back to an earlier keyframe when a seek overshoots the target, before rewinding.
@@ -40,10 +77,12 @@ extension VideoDecoder {
             lastIndex = index
             if index > target, heldIndex >= 0, target - heldIndex < index - target {
                 // The target never came out (damaged stream); the previous frame is closer.
+                decodeDamage.substituted.insert(target)
                 let substitute = try deliver(held, index: heldIndex)
                 keepDecodedFrame(index)
                 return substitute
             }
+            if index != target { decodeDamage.substituted.insert(target) }
             let result = try deliver(frame, index: index)
             keepDecodedFrame(index)
             return result
@@ -72,6 +111,7 @@ extension VideoDecoder {
         guard heldIndex >= 0 else {
             throw DecodeError.corruptData(path: path, detail: "no frame could be decoded up to frame \(target) of \(table.count)")
         }
+        if heldIndex != target { decodeDamage.substituted.insert(target) }
         return try deliver(held, index: heldIndex)
     }
 
@@ -158,7 +198,7 @@ extension VideoDecoder {
     func rewind() throws {
         try checkClock()
         avformat_close_input(&format)
-        format = try Self.openFormat(path: path, options: options, deadline: deadline)
+        format = try Self.openFormat(file: fileSystemPath, path: path, options: options, deadline: deadline)
         if let codec { avcodec_flush_buffers(codec) }
         statistics.seeks += 1
         clearPending()
@@ -195,9 +235,16 @@ extension VideoDecoder {
         var errors = 0
         while true {
             let received = avcodec_receive_frame(codec, frame)
-            if received >= 0 { statistics.framesDecoded += 1; return true }
+            if received >= 0 {
+                statistics.framesDecoded += 1
+                if frame.pointee.decode_error_flags != 0 || frame.pointee.flags & Int32(AV_FRAME_FLAG_CORRUPT) != 0 {
+                    decodeDamage.damaged.insert(frameIndex(ofTicks: frame.pointee.best_effort_timestamp, fallback: lastIndex + 1))
+                }
+                return true
+            }
             if received == eof { return false }
             if received != eagain {
+                decodeDamage.rejected.insert(min(max(lastIndex + 1, 0), max(table.count - 1, 0)))
                 errors += 1
                 if errors > Self.maxConsecutiveErrors || received != invalid {
                     throw DecodeError.corruptData(path: path, detail: "the decoder failed (FFmpeg: \(FFmpeg.message(received)))")
@@ -230,6 +277,8 @@ extension VideoDecoder {
             codec.pointee.skip_frame = isWanted(packet) ? AVDISCARD_DEFAULT : AVDISCARD_NONREF
             let sent = avcodec_send_packet(codec, packet)
             if sent < 0, sent != eagain {
+                let ts = packet.pointee.pts != cff_nopts_value() ? packet.pointee.pts : packet.pointee.dts
+                decodeDamage.rejected.insert(frameIndex(ofTicks: ts, fallback: lastIndex + 1))
                 errors += 1
                 if errors > Self.maxConsecutiveErrors {
                     throw DecodeError.corruptData(path: path, detail: "\(errors) packets in a row could not be decoded (FFmpeg: \(FFmpeg.message(sent)))")

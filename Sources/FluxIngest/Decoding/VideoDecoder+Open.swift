@@ -1,5 +1,8 @@
 import CFFmpeg
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 // Opening a file: container, stream choice, decoder, packet table, metadata — and the
 // classification of every way that can fail into a DecodeError.
@@ -14,35 +17,66 @@ extension VideoDecoder {
         var timeBase: Double
         var startTicks: Int64
         var totalPackets: Int
+        /// Damage found while opening (see ``VideoDecoder/warnings``).
+        var warnings: [String]
     }
 
-    static func open(path: String, options: DecodeOptions, deadline: UnsafeMutablePointer<Int64>) throws -> Opened {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
-            throw DecodeError.fileNotFound(path: path)
+    /// Refuses, before anything opens it, a path that is not a regular file (or a symbolic
+    /// link to one): opening a FIFO blocks until a writer appears, a device may block or
+    /// never end. `path` is the name used in errors.
+    static func checkRegularFile(_ file: FileSystemPath, path: String) throws {
+        switch FileKind.of(file) {
+        case .failure(let error):
+            let code = error.code
+            switch code {
+            case .ENOENT, .ENOTDIR, .ENAMETOOLONG:
+                throw DecodeError.fileNotFound(path: path)
+            case .ELOOP:
+                throw DecodeError.unreadable(path: path, reason: "a loop of symbolic links (ELOOP)")
+            case .EACCES:
+                throw DecodeError.unreadable(path: path, reason: "permission denied on a folder on the way")
+            default:
+                throw DecodeError.unreadable(path: path, reason: String(cString: strerror(code.rawValue)))
+            }
+        case .success(let (kind, _)):
+            guard kind == .regular else { throw DecodeError.notARegularFile(path: path, kind: kind) }
         }
-        guard FileManager.default.isReadableFile(atPath: path) else {
+        guard file.withCString({ access($0, R_OK) }) == 0 else {
             throw DecodeError.unreadable(path: path, reason: "permission denied")
         }
+    }
+
+    /// The name libavformat opens: the path itself, or `file:PATH` for a relative path, so
+    /// that a file named like a protocol (`pipe:0`, `concat:a|b`) is read as a file.
+    static func avformatName(_ file: FileSystemPath) -> FileSystemPath {
+        file.bytes.first == UInt8(ascii: "/") ? file : FileSystemPath(bytes: Array("file:".utf8) + file.bytes)
+    }
+
+    static func open(file: FileSystemPath, path: String, options: DecodeOptions, deadline: UnsafeMutablePointer<Int64>) throws -> Opened {
+        try checkRegularFile(file, path: path)
         if let limit = options.timeLimit, limit > 0 { deadline.pointee = cff_now_us() + Int64(limit * 1e6) }
         defer { deadline.pointee = 0 }
 
-        var format: UnsafeMutablePointer<AVFormatContext>? = try openFormat(path: path, options: options, deadline: deadline)
+        var format: UnsafeMutablePointer<AVFormatContext>? = try openFormat(file: file, path: path, options: options, deadline: deadline)
         var codec: UnsafeMutablePointer<AVCodecContext>?
         do {
             let fmt = format!
             let index = try chooseVideoStream(fmt, path: path)
             let stream = fmt.pointee.streams[Int(index)]!
             codec = try openCodec(stream, threads: options.threads, path: path)
-            let (table, totalPackets, readError) = try scanPackets(fmt, stream: index, path: path, options: options, deadline: deadline)
+            let scan = try scanPackets(fmt, stream: index, path: path, options: options, deadline: deadline)
+            let (table, totalPackets, readError) = (scan.table, scan.totalPackets, scan.readError)
             guard table.count > 0 else {
                 throw DecodeError.truncated(path: path, detail: "the video stream holds no readable packets"
                                             + (readError.map { " (FFmpeg: \(FFmpeg.message($0)))" } ?? ""))
             }
+            try rejectStillImage(fmt, stream: stream, table: table, path: path)
             let (metadata, timeBase, startTicks) = describe(fmt, stream: stream, index: index, table: table,
                                                             readError: readError, path: path)
+            let warnings = damageWarnings(scan, metadata: metadata, timeBase: timeBase, startTicks: startTicks,
+                                          declaredFrames: Int(stream.pointee.nb_frames))
             return Opened(format: fmt, codec: codec!, streamIndex: index, table: table, metadata: metadata,
-                          timeBase: timeBase, startTicks: startTicks, totalPackets: totalPackets)
+                          timeBase: timeBase, startTicks: startTicks, totalPackets: totalPackets, warnings: warnings)
         } catch {
             avcodec_free_context(&codec)
             avformat_close_input(&format)
@@ -51,15 +85,15 @@ extension VideoDecoder {
     }
 
     /// avformat_open_input + avformat_find_stream_info with the deadline installed.
-    static func openFormat(path: String, options: DecodeOptions, deadline: UnsafeMutablePointer<Int64>) throws -> UnsafeMutablePointer<AVFormatContext> {
+    static func openFormat(file: FileSystemPath, path: String, options: DecodeOptions, deadline: UnsafeMutablePointer<Int64>) throws -> UnsafeMutablePointer<AVFormatContext> {
         guard let allocated = avformat_alloc_context() else {
             throw DecodeError.ffmpeg(path: path, operation: "avformat_alloc_context", code: cff_averror(12), message: "out of memory")
         }
         cff_install_deadline(allocated, deadline)
         var format: UnsafeMutablePointer<AVFormatContext>? = allocated
-        let rc = avformat_open_input(&format, path, nil, nil)  // frees the context on failure
+        let rc = avformatName(file).withCString { avformat_open_input(&format, $0, nil, nil) }  // frees the context on failure
         guard rc >= 0, let fmt = format else {
-            throw classifyOpenFailure(rc, path: path, options: options, deadline: deadline)
+            throw classifyOpenFailure(rc, file: file, path: path, options: options, deadline: deadline)
         }
         let info = avformat_find_stream_info(fmt, nil)
         if info < 0 {
@@ -76,12 +110,12 @@ extension VideoDecoder {
 
     /// Why avformat_open_input failed: missing, unreadable, too slow, not media at all, or a
     /// recognised container that cannot be read (cut off or damaged).
-    static func classifyOpenFailure(_ rc: Int32, path: String, options: DecodeOptions,
+    static func classifyOpenFailure(_ rc: Int32, file: FileSystemPath, path: String, options: DecodeOptions,
                                     deadline: UnsafeMutablePointer<Int64>) -> DecodeError {
         if rc == cff_averror(cff_errno_enoent()) { return .fileNotFound(path: path) }
         if rc == cff_averror(cff_errno_eacces()) { return .unreadable(path: path, reason: "permission denied") }
         if rc == cff_averror_exit() || timedOut(deadline) { return .timedOut(path: path, seconds: options.timeLimit ?? 0) }
-        guard let (name, score) = probeContent(path: path), score >= cff_probe_score_retry() else {
+        guard let (name, score) = probeContent(file), score >= cff_probe_score_retry() else {
             return .notMediaFile(path: path)
         }
         return .truncated(path: path, detail: "the \(name) container is recognised but its header or index cannot be read (FFmpeg: \(FFmpeg.message(rc)))")
@@ -89,10 +123,18 @@ extension VideoDecoder {
 
     /// Guesses the container from the first 1 MiB of the file alone (no file name), as
     /// libavformat's probe does: the best format and its score (0…100), or nil.
-    static func probeContent(path: String) -> (name: String, score: Int32)? {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
-        defer { try? handle.close() }
-        let head = (try? handle.read(upToCount: 1 << 20)) ?? Data()
+    static func probeContent(_ file: FileSystemPath) -> (name: String, score: Int32)? {
+        let fd = file.withCString { Glibc.open($0, O_RDONLY | O_NONBLOCK | O_CLOEXEC) }
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var head = [UInt8](repeating: 0, count: 1 << 20)
+        var filled = 0
+        while filled < head.count {
+            let n = head.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, $0.count - filled) }
+            if n <= 0 { break }
+            filled += n
+        }
+        head.removeSubrange(filled...)
         guard !head.isEmpty else { return nil }
         var buffer = [UInt8](head)
         buffer += [UInt8](repeating: 0, count: Int(AVPROBE_PADDING_SIZE))
@@ -128,7 +170,12 @@ extension VideoDecoder {
                                             + (count == 0 ? "declares no streams" : "names no codec for any of its \(count) stream(s)")
                                             + "; its header is incomplete")
             }
-            throw DecodeError.noVideoStream(path: path, streams: (0..<count).map { describeStream(fmt.pointee.streams[$0]!) })
+            let streams = (0..<count).map { describeStream(fmt.pointee.streams[$0]!) }
+            if streams.contains(where: { $0.hasPrefix("video (") && $0.hasSuffix(", cover art)") }) {
+                throw DecodeError.notAVideo(path: path, reason: "its only picture is cover art (an attached still picture); streams: "
+                                            + streams.joined(separator: ", "))
+            }
+            throw DecodeError.noVideoStream(path: path, streams: streams)
         }
         let decodable = candidates.filter { avcodec_find_decoder(fmt.pointee.streams[$0]!.pointee.codecpar.pointee.codec_id) != nil }
         guard !decodable.isEmpty else {
@@ -185,10 +232,29 @@ extension VideoDecoder {
         return context
     }
 
+    /// What one pass over the packets found.
+    struct PacketScan {
+        /// The video stream's frames, in presentation order.
+        var table: FrameTable
+        /// Packets of all streams.
+        var totalPackets: Int
+        /// The read error that ended the pass early, if any (not AVERROR_EOF).
+        var readError: Int32?
+        /// Video packets the demuxer flagged AV_PKT_FLAG_CORRUPT: count and the first one's
+        /// position among the video packets (demux order).
+        var corruptPackets = 0
+        var firstCorruptPacket: Int?
+        /// The first video packet (demux order) whose bytes run past the end of the file, and
+        /// the file size in bytes; nil when every packet lies inside the file.
+        var cutPacket: Int?
+        var fileSize: Int64 = -1
+    }
+
     /// One pass over all packets (no decoding): the video stream's frame table, the number of
-    /// packets of all streams, and the read error that ended the pass early, if any.
+    /// packets of all streams, the read error that ended the pass early, and damage the
+    /// demuxer saw (packets flagged corrupt, a packet cut by the end of the file).
     static func scanPackets(_ fmt: UnsafeMutablePointer<AVFormatContext>, stream index: Int32, path: String,
-                            options: DecodeOptions, deadline: UnsafeMutablePointer<Int64>) throws -> (FrameTable, Int, Int32?) {
+                            options: DecodeOptions, deadline: UnsafeMutablePointer<Int64>) throws -> PacketScan {
         guard var packet = av_packet_alloc() else {
             throw DecodeError.ffmpeg(path: path, operation: "av_packet_alloc", code: cff_averror(12), message: "out of memory")
         }
@@ -199,6 +265,9 @@ extension VideoDecoder {
         var packets: [FrameTable.Packet] = []
         var total = 0
         var readError: Int32?
+        var scan = PacketScan(table: FrameTable(packets: []), totalPackets: 0)
+        if let pb = fmt.pointee.pb { scan.fileSize = avio_size(pb) }
+        let corruptFlag = Int32(AV_PKT_FLAG_CORRUPT)
         while true {
             let rc = av_read_frame(fmt, packet)
             if rc < 0 {
@@ -208,6 +277,14 @@ extension VideoDecoder {
             }
             total += 1
             let p = packet.pointee
+            if p.stream_index == index, p.flags & corruptFlag != 0 {
+                scan.corruptPackets += 1
+                if scan.firstCorruptPacket == nil { scan.firstCorruptPacket = packets.count }
+            }
+            if p.stream_index == index, scan.cutPacket == nil, scan.fileSize > 0, p.pos >= 0,
+               p.pos + Int64(p.size) > scan.fileSize {
+                scan.cutPacket = packets.count
+            }
             if p.stream_index == index, p.flags & discardFlag == 0 {
                 packets.append(FrameTable.Packet(pts: p.pts == nopts ? nil : p.pts, dts: p.dts == nopts ? nil : p.dts,
                                                  isKey: p.flags & keyFlag != 0, duration: max(p.duration, 0), position: p.pos))
@@ -215,7 +292,69 @@ extension VideoDecoder {
             av_packet_unref(packet)
             if total & 255 == 0, timedOut(deadline) { throw DecodeError.timedOut(path: path, seconds: options.timeLimit ?? 0) }
         }
-        return (FrameTable(packets: packets), total, readError)
+        scan.table = FrameTable(packets: packets)
+        scan.totalPackets = total
+        scan.readError = readError
+        return scan
+    }
+
+    /// Image containers: one picture per file (libavformat's image2 and *_pipe demuxers).
+    static func isImageContainer(_ name: String) -> Bool {
+        name == "image2" || name == "image2pipe" || name.hasSuffix("_pipe")
+    }
+
+    /// Refuses a still picture: a single frame in an image container (PNG, JPEG, WebP, …),
+    /// or a single frame with no duration anywhere.
+    static func rejectStillImage(_ fmt: UnsafeMutablePointer<AVFormatContext>, stream st: UnsafeMutablePointer<AVStream>,
+                                 table: FrameTable, path: String) throws {
+        guard table.count == 1 else { return }
+        let container = FFmpeg.string(fmt.pointee.iformat?.pointee.name)
+        let codec = codecName(st.pointee.codecpar)
+        let nopts = cff_nopts_value()
+        let noDuration = (st.pointee.duration == nopts || st.pointee.duration <= 0)
+            && (fmt.pointee.duration == nopts || fmt.pointee.duration <= 0)
+        if isImageContainer(container) {
+            throw DecodeError.notAVideo(path: path, reason: "a still image (\(codec) picture, \(container) container)")
+        }
+        if noDuration {
+            throw DecodeError.notAVideo(path: path, reason: "a single \(codec) picture with no duration (\(container) container)")
+        }
+    }
+
+    /// Warnings about a file that opens but is damaged: cut short, or with packets the
+    /// demuxer flagged as corrupt. Times are seconds from the stream's start.
+    static func damageWarnings(_ scan: PacketScan, metadata m: VideoMetadata, timeBase: Double, startTicks: Int64,
+                               declaredFrames: Int) -> [String] {
+        var warnings: [String] = []
+        var scan = scan
+        let table = scan.table
+        if m.truncated, scan.cutPacket == nil, scan.corruptPackets == 1, scan.firstCorruptPacket == table.count - 1 {
+            // A short read of the last packet: the demuxer flags the packet the file ends in.
+            scan.cutPacket = scan.firstCorruptPacket
+            scan.corruptPackets = 0
+        }
+        let lastTime: Double = table.hasReliableTimestamps
+            ? Double(table.pts[table.count - 1] - startTicks) * timeBase
+            : Double(table.count - 1) / max(m.fps, 1e-9)
+        let missing = "frames after \(String(format: "%.3g", max(lastTime, 0))) s are missing"
+        if m.truncated {
+            var why: [String] = []
+            if let cut = scan.cutPacket {
+                why.append("the file (\(scan.fileSize) bytes) ends inside video packet \(cut + 1) of \(table.count)")
+            }
+            if let rc = scan.readError { why.append("reading stopped with FFmpeg error '\(FFmpeg.message(rc))'") }
+            if declaredFrames > 0, table.count < declaredFrames {
+                why.append("the container declares \(declaredFrames) frames, \(table.count) could be read")
+            }
+            if why.isEmpty { why.append("the frames end well before the stream's declared duration") }
+            warnings.append("truncated: " + why.joined(separator: "; ") + "; " + missing)
+        } else if let cut = scan.cutPacket {
+            warnings.append("truncated: the file (\(scan.fileSize) bytes) ends inside video packet \(cut + 1); its last frame is incomplete")
+        }
+        if scan.corruptPackets > 0, let first = scan.firstCorruptPacket {
+            warnings.append("corrupt: the demuxer flagged \(scan.corruptPackets) video packet(s) as damaged, the first is packet \(first + 1)")
+        }
+        return warnings
     }
 
     /// Metadata, seconds per tick, and the tick of time 0.

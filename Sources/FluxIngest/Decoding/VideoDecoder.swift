@@ -46,7 +46,11 @@ public struct DecodeStatistics: Sendable, Equatable {
 /// Not thread-safe: use one decoder per thread. Every call is bounded by
 /// ``DecodeOptions/timeLimit``; failures are ``DecodeError`` values.
 public final class VideoDecoder {
+    /// The file as a URL. For a name that is not valid UTF-8 (see ``fileSystemPath``) this is
+    /// a URL of its display form and names no real file; use ``fileSystemPath`` instead.
     public let url: URL
+    /// The file exactly as the system names it (raw bytes, maybe not UTF-8).
+    public let fileSystemPath: FileSystemPath
     public let options: DecodeOptions
     /// What the file holds; see ``VideoMetadata``.
     public let metadata: VideoMetadata
@@ -97,17 +101,42 @@ public final class VideoDecoder {
     /// The latest timestamp of ``wantedTimestamps``.
     var lastWantedTimestamp: Int64 = .max
 
-    /// Opens `url` and reads its packet table. Throws ``DecodeError``.
-    public init(url: URL, options: DecodeOptions = DecodeOptions()) throws {
+    /// Damage found so far, one line each, e.g. `truncated: the file (48213 bytes) ends
+    /// inside video packet 24; frames after 2.3 s are missing` or `corrupt: the decoder
+    /// rejected 3 packet(s) of the video stream, the first at frame 14 (1.4 s)`. Truncation
+    /// and packets the demuxer flags are found when the file is opened; damage inside the
+    /// coded pictures only when frames around it are decoded, so the list can grow with each
+    /// ``frames(at:)`` call. Empty for an undamaged file. The file still decodes: these are
+    /// warnings to store beside the index, not errors.
+    public var warnings: [String] { openWarnings + decodeDamage.warnings(timeOfFrame: timestamp(ofFrame:)) }
+    let openWarnings: [String]
+    /// Damage the decode loop met (see ``warnings``).
+    var decodeDamage = DecodeDamage()
+
+    /// Opens `url` and reads its packet table. Throws ``DecodeError``; a path that is not a
+    /// regular file (a FIFO, a device, a directory) is refused before anything opens it.
+    public convenience init(url: URL, options: DecodeOptions = DecodeOptions()) throws {
+        try self.init(file: FileSystemPath(url), path: url.path, url: url, options: options)
+    }
+
+    /// Opens the file named by raw bytes `path` (for names that are not valid UTF-8, which a
+    /// `URL` cannot hold). Errors and ``VideoMetadata/path`` name the file by
+    /// ``FileSystemPath/displayString`` (bad bytes written `\xE9`).
+    public convenience init(path: FileSystemPath, options: DecodeOptions = DecodeOptions()) throws {
+        try self.init(file: path, path: path.displayString, url: path.url ?? URL(fileURLWithPath: path.displayString), options: options)
+    }
+
+    init(file: FileSystemPath, path: String, url: URL, options: DecodeOptions) throws {
         _ = FFmpeg.configureLogging
         self.url = url
+        self.fileSystemPath = file
         self.options = options
-        path = url.path
+        self.path = path
         let deadline = UnsafeMutablePointer<Int64>.allocate(capacity: 1)
         deadline.initialize(to: 0)
         var opened: Opened
         do {
-            opened = try Self.open(path: url.path, options: options, deadline: deadline)
+            opened = try Self.open(file: file, path: path, options: options, deadline: deadline)
         } catch {
             deadline.deallocate()
             throw error
@@ -121,6 +150,7 @@ public final class VideoDecoder {
         timeBase = opened.timeBase
         startTicks = opened.startTicks
         totalPackets = opened.totalPackets
+        openWarnings = opened.warnings
         converter = FrameConverter(maxPixels: options.maxPixels, rotation: options.applyRotation ? opened.metadata.rotation : 0)
         packet = av_packet_alloc()
         pending = av_packet_alloc()
@@ -148,6 +178,13 @@ public final class VideoDecoder {
     /// Opens a file, reads its metadata and closes it again.
     public static func probe(_ url: URL, options: DecodeOptions = DecodeOptions()) throws -> VideoMetadata {
         try VideoDecoder(url: url, options: options).metadata
+    }
+
+    /// Opens a file, reads its metadata and the damage found on opening (``warnings``:
+    /// truncation, packets flagged corrupt), and closes it again.
+    public static func probeWithWarnings(_ file: FileSystemPath, options: DecodeOptions = DecodeOptions()) throws -> (metadata: VideoMetadata, warnings: [String]) {
+        let decoder = try VideoDecoder(path: file, options: options)
+        return (decoder.metadata, decoder.warnings)
     }
 
     /// Number of frames; valid indices are `0..<frameCount`.

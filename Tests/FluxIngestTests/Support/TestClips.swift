@@ -117,6 +117,19 @@ enum TestClips {
                 search = r.upperBound..<data.endIndex
             }
             try data.write(to: url)
+        case "corrupt_middle.mp4":
+            // 64 bytes of garbage inside the sample data at 60 %: most frames still decode.
+            var data = try Data(contentsOf: try Self.url("counter_faststart.mp4"))
+            let start = data.count * 60 / 100
+            for i in start..<min(start + 64, data.count) { data[i] = UInt8(truncatingIfNeeded: i &* 131 &+ 7) }
+            try data.write(to: url)
+        case "still.png", "still.jpg":
+            // One picture, as an image file (libavformat: png_pipe / jpeg_pipe).
+            try ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=64x48", "-frames:v", "1", out])
+        case "cover_art.m4a":
+            // AAC audio with a JPEG cover (a video stream flagged attached_pic).
+            try ffmpeg(["-f", "lavfi", "-i", "sine=frequency=440:duration=1", "-i", try Self.url("still.jpg").path,
+                        "-map", "0", "-map", "1", "-c:a", "aac", "-c:v", "copy", "-disposition:v", "attached_pic", out])
         default:
             fatalError("TestClips: no recipe for \(name)")
         }
