@@ -90,17 +90,17 @@ struct EvalOutputOptions: ParsableArguments {
     /// Prints the table (or the JSON on stdout) and writes the files asked for.
     func emit(_ report: EvalReport, perQueryLines: () throws -> [String]) throws {
         if json == "-" {
-            print(String(decoding: try report.jsonData(), as: UTF8.self))
+            out(String(decoding: try report.jsonData(), as: UTF8.self))
         } else {
-            print(report.table)
+            out(report.table)
             if let json {
-                try report.jsonData().write(to: URL(fileURLWithPath: json), options: .atomic)
+                try OutputFile.write(report.jsonData(), to: json, option: "--json")
                 note("wrote \(json)")
             }
         }
         if let perQuery {
             let lines = try perQueryLines()
-            try Data((lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n")).utf8).write(to: URL(fileURLWithPath: perQuery), options: .atomic)
+            try OutputFile.write(lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n"), to: perQuery, option: "--per-query")
             note("wrote \(lines.count) per-query lines to \(perQuery)")
         }
     }
@@ -151,7 +151,7 @@ func runVideoEval(command: String, dataset: EvalDataset, videoOptions: EvalVideo
         if outcome.report.runs.count < 2 {
             warn("--plot draws R@1 against the token budget and needs several budgets (e.g. --tokens 512,1024,2048); not written")
         } else {
-            try BudgetPlot.svg(report: outcome.report).write(toFile: plot, atomically: true, encoding: .utf8)
+            try OutputFile.write(BudgetPlot.svg(report: outcome.report), to: plot, option: "--plot")
             note("wrote \(plot)")
         }
     }

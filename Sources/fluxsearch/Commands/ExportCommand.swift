@@ -43,11 +43,11 @@ struct ExportCommand: ParsableCommand {
                 height: e.video?.height, codec: e.video?.codec)
         }
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var text = ""
         switch format {
         case .json:
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
             text = String(decoding: try encoder.encode(rows), as: UTF8.self) + "\n"
         case .jsonl:
             for r in rows { text += String(decoding: try encoder.encode(r), as: UTF8.self) + "\n" }
@@ -61,13 +61,13 @@ struct ExportCommand: ParsableCommand {
             }
         }
         if let output {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
+            try OutputFile.write(text, to: output, option: "--output")
             note("wrote \(rows.count) clip(s) to \(output)")
         } else {
-            FileHandle.standardOutput.write(Data(text.utf8))
+            out(text, terminator: "")
         }
         if let vectors {
-            try NPY.write(matrix, shape: [rows.count, dim], to: URL(fileURLWithPath: vectors))
+            try OutputFile.write(NPY.encode(matrix, shape: [rows.count, dim]), to: vectors, option: "--vectors")
             note("wrote vectors [\(rows.count), \(dim)] to \(vectors)")
         }
     }

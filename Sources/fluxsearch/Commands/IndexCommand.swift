@@ -114,10 +114,10 @@ struct IndexCommand: ParsableCommand {
             try printJSON(Report(index: store.directory.path, model: settings.modelName, model_hash: settings.modelWeightHash,
                                  budgets: tokens.values, summary: summary))
         } else {
-            print("indexed \(summary.indexed.count), skipped \(summary.skipped.count) unchanged, failed \(summary.failed.count)"
+            out("indexed \(summary.indexed.count), skipped \(summary.skipped.count) unchanged, failed \(summary.failed.count)"
                   + (summary.pruned.isEmpty ? "" : ", pruned \(summary.pruned.count)")
                   + " — \(summary.clips) clip vector(s) in \(String(format: "%.1f", summary.seconds)) s → \(store.directory.path)")
-            for f in summary.failed { print("  failed: \(f.path): \(f.reason)") }
+            for f in summary.failed { out("  failed: \(f.path): \(f.reason)") }
         }
         for m in summary.missing { warn("\(m): no such file or folder") }
         if !summary.failed.isEmpty { warn("\(summary.failed.count) file(s) could not be indexed; see `fluxsearch info --errors`") }

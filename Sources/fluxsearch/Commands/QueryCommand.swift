@@ -117,8 +117,8 @@ struct QueryCommand: ParsableCommand {
         }
         if jsonl {
             let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            for hit in result.hits { print(String(decoding: try encoder.encode(hit), as: UTF8.self)) }
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            for hit in result.hits { out(String(decoding: try encoder.encode(hit), as: UTF8.self)) }
             return
         }
         printTable(result)
@@ -128,15 +128,15 @@ struct QueryCommand: ParsableCommand {
         if let f = r.refine {
             note("refined the top \(f.top) at \(f.tokens) tokens: \(f.encoded) encoded, \(f.cached) from the cache")
         }
-        print("\"\(r.query)\" — \(r.hits.count) result(s) of \(r.candidates) candidates, \(r.budget) tokens, rerank \(r.rerank.rawValue)\(r.rerank == .dsl ? " (bank \(r.bankSize))" : ""), \(String(format: "%.0f", r.timings.totalMs)) ms")
-        guard !r.hits.isEmpty else { return print("no results") }
-        print(pad("#", 4) + pad("score", 8) + pad("cosine", 8) + pad("tokens", 7) + pad("time", 15) + "path")
+        out("\"\(r.query)\" — \(r.hits.count) result(s) of \(r.candidates) candidates, \(r.budget) tokens, rerank \(r.rerank.rawValue)\(r.rerank == .dsl ? " (bank \(r.bankSize))" : ""), \(String(format: "%.0f", r.timings.totalMs)) ms")
+        guard !r.hits.isEmpty else { return out("no results") }
+        out(pad("#", 4) + pad("score", 8) + pad("cosine", 8) + pad("tokens", 7) + pad("time", 15) + "path")
         for h in r.hits {
-            print(pad("\(h.rank)", 4) + pad(String(format: "%.4f", h.score), 8) + pad(String(format: "%.3f", h.cosine), 8)
+            out(pad("\(h.rank)", 4) + pad(String(format: "%.4f", h.score), 8) + pad(String(format: "%.3f", h.cosine), 8)
                   + pad("\(h.budget)", 7) + pad(timeRange(h.start, h.end), 15) + h.path)
         }
         if let top = r.hits.first {
-            print("play the top result: ffplay -ss \(String(format: "%.2f", top.start)) \(shellQuote(top.path))")
+            out("play the top result: ffplay -ss \(String(format: "%.2f", top.start)) \(shellQuote(top.path))")
         }
     }
 }
