@@ -151,6 +151,22 @@ final class OutputSafetyTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path), [])
     }
 
+    func testEvalScoresRefusesALinkBeforeItPrints() throws {
+        let sim = dir.appendingPathComponent("sim.npy")
+        try NPY.write([0.9, 0.1, 0.2, 0.8], shape: [2, 2], to: sim)
+        let real = dir.appendingPathComponent("real.json"), link = dir.appendingPathComponent("link.json")
+        try Data("keep".utf8).write(to: real)
+        try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: real.path)
+        for option in ["--json", "--per-query"] {
+            let r = try CLI.run(["eval", "scores", "--sim", sim.path, option, link.path])
+            XCTAssertEqual(r.status, 1, r.stderr)
+            XCTAssertTrue(r.stderr.contains("cannot write \(link.path): it is a symbolic link, not a regular file; name a regular file for \(option)"), r.stderr)
+            XCTAssertEqual(r.stdout, "", "refused before the table is printed")
+            XCTAssertEqual(fileType(link.path), S_IFLNK)
+            XCTAssertEqual(try String(contentsOf: real, encoding: .utf8), "keep")
+        }
+    }
+
     // MARK: - Standard output
 
     func withDevFull<T>(_ body: (FileHandle) throws -> T) throws -> T {

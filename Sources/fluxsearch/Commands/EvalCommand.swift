@@ -87,6 +87,12 @@ struct EvalOutputOptions: ParsableArguments {
         guard dslScale > 0, dslScale.isFinite else { throw ValidationError("--dsl-scale must be a positive number (got \(dslScale)).") }
     }
 
+    /// Refuses unwritable --json / --per-query targets before the evaluation runs.
+    func precheckFiles() throws {
+        try OutputFile.precheck(json, option: "--json")
+        try OutputFile.precheck(perQuery, option: "--per-query")
+    }
+
     /// Prints the table (or the JSON on stdout) and writes the files asked for.
     func emit(_ report: EvalReport, perQueryLines: () throws -> [String]) throws {
         if json == "-" {
@@ -110,6 +116,8 @@ struct EvalOutputOptions: ParsableArguments {
 func runVideoEval(command: String, dataset: EvalDataset, videoOptions: EvalVideoOptions, output: EvalOutputOptions,
                   modelOptions: ModelOptions, runtime: RuntimeOptions, firstSeconds: Double?, splitList: String?,
                   plot: String?) throws {
+    try output.precheckFiles()
+    try OutputFile.precheck(plot, option: "--plot")
     runtime.apply(.throughput)
     var options = EvalRunner.Options()
     options.cacheRoot = videoOptions.noCache ? nil : URL(fileURLWithPath: videoOptions.cacheDir).standardizedFileURL
@@ -271,6 +279,7 @@ extension EvalCommand {
         }
 
         func run() throws {
+            try output.precheckFiles()
             let truth: MatrixScoring.Truth
             if let annotations {
                 truth = .annotations(URL(fileURLWithPath: annotations), kind: dataset, splitList: splitList.map { URL(fileURLWithPath: $0) })

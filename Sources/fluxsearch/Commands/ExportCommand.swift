@@ -36,6 +36,8 @@ struct ExportCommand: ParsableCommand {
     }
 
     func run() throws {
+        try OutputFile.precheck(output, option: "--output")
+        try OutputFile.precheck(vectors, option: "--vectors")
         let (clips, matrix, dim) = try IndexMaintenance.clips(index: indexOptions.url, budget: tokens, vectors: vectors != nil)
         let rows = clips.map { e in
             Row(clip_id: e.clip.id, path: e.clip.path, start: e.clip.start, end: e.clip.end, budget: e.clip.budget,

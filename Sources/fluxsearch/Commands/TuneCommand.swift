@@ -82,6 +82,7 @@ struct TuneCommand: ParsableCommand {
     }
 
     func run() throws {
+        try OutputFile.precheck(json, option: "--json")
         runtime.apply(.throughput)
         let data = try dataset.load(URL(fileURLWithPath: annotations), splitList: splitList.map { URL(fileURLWithPath: $0) })
         var options = EvalRunner.Options()

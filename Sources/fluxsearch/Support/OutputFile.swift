@@ -96,6 +96,16 @@ enum OutputFile {
         if dfd >= 0 { fsync(dfd); close(dfd) }
     }
 
+    /// Checks, before a long run, that `path` could be written: it is missing or a regular
+    /// file, and its folder exists. Throws the ``OutputFileError`` that ``write(_:to:option:)``
+    /// would throw, so that hours of work are not lost to a bad output name. Nil and "-"
+    /// (stdout) pass.
+    static func precheck(_ path: String?, option: String) throws {
+        guard let path, path != "-" else { return }
+        _ = try checkTarget(path, option: option)
+        try checkFolder(URL(fileURLWithPath: path).deletingLastPathComponent().path, path: path, option: option)
+    }
+
     /// Writes UTF-8 `text`; see ``write(_:to:option:)``.
     static func write(_ text: String, to path: String, option: String) throws {
         try write(Data(text.utf8), to: path, option: option)
