@@ -22,4 +22,17 @@ struct FluxSearch: ParsableCommand {
         subcommands: [IndexCommand.self, QueryCommand.self, InfoCommand.self, BankCommand.self, ExportCommand.self,
                       RemoveCommand.self, ReindexCommand.self, EmbedCommand.self, ProbeCommand.self, TokenizeCommand.self, BenchCommand.self,
                       EvalCommand.self, TuneCommand.self, DevCommand.self])
+
+    /// ArgumentParser's `main` (parse, run, print `Error: …` and exit on a thrown error),
+    /// after installing the standard-output check: SIGPIPE ignored, and an exit handler that
+    /// turns a failed write to stdout into exit status 141 (closed pipe) or 1 (see StandardOutput.swift).
+    static func main() {
+        StandardOutput.install()
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -51,3 +51,22 @@ func temporaryDirectory(_ test: XCTestCase) throws -> URL {
     test.addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
     return dir
 }
+
+extension CLI {
+    /// Runs the built `fluxsearch` with its standard output connected to `standardOutput`
+    /// (e.g. /dev/full, or the write end of a pipe whose read end is closed); stdout is not
+    /// captured, so the result's `stdout` is empty. Also returns how the process ended.
+    static func run(_ arguments: [String], standardOutput: FileHandle) throws -> (result: Result, reason: Process.TerminationReason) {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let err = Pipe()
+        process.standardOutput = standardOutput
+        process.standardError = err
+        try process.run()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (Result(status: process.terminationStatus, stdout: "", stderr: String(decoding: stderr, as: UTF8.self)),
+                process.terminationReason)
+    }
+}

@@ -126,18 +126,29 @@ public enum NPY {
 
     /// Writes a float32 array in .npy v1.0 format, C order.
     public static func write(_ values: [Float], shape: [Int], to url: URL) throws {
-        precondition(shape.reduce(1, *) == values.count, "NPY.write: \(values.count) values do not fill \(shape)")
-        var body = Data(count: values.count * 4)
-        body.withUnsafeMutableBytes { dst in values.withUnsafeBytes { dst.copyMemory(from: $0) } }
-        try writeFile(descr: "<f4", shape: shape, body: body, to: url)
+        try writeFile(encode(values, shape: shape), to: url)
     }
 
     /// Writes an int64 array in .npy v1.0 format, C order.
     public static func write(_ values: [Int64], shape: [Int], to url: URL) throws {
-        precondition(shape.reduce(1, *) == values.count, "NPY.write: \(values.count) values do not fill \(shape)")
+        try writeFile(encode(values, shape: shape), to: url)
+    }
+
+    /// The bytes of a .npy v1.0 file holding a float32 array, C order (what ``write(_:shape:to:)``
+    /// writes), for callers that write the file themselves.
+    public static func encode(_ values: [Float], shape: [Int]) -> Data {
+        precondition(shape.reduce(1, *) == values.count, "NPY.encode: \(values.count) values do not fill \(shape)")
+        var body = Data(count: values.count * 4)
+        body.withUnsafeMutableBytes { dst in values.map { $0.bitPattern.littleEndian }.withUnsafeBytes { dst.copyMemory(from: $0) } }
+        return file(descr: "<f4", shape: shape, body: body)
+    }
+
+    /// The bytes of a .npy v1.0 file holding an int64 array, C order.
+    public static func encode(_ values: [Int64], shape: [Int]) -> Data {
+        precondition(shape.reduce(1, *) == values.count, "NPY.encode: \(values.count) values do not fill \(shape)")
         var body = Data(count: values.count * 8)
-        body.withUnsafeMutableBytes { dst in values.withUnsafeBytes { dst.copyMemory(from: $0) } }
-        try writeFile(descr: "<i8", shape: shape, body: body, to: url)
+        body.withUnsafeMutableBytes { dst in values.map { $0.littleEndian }.withUnsafeBytes { dst.copyMemory(from: $0) } }
+        return file(descr: "<i8", shape: shape, body: body)
     }
 
     /// Writes a tensor as float32 .npy.
@@ -145,7 +156,8 @@ public enum NPY {
         try write(tensor.scalars, shape: tensor.shape, to: url)
     }
 
-    static func writeFile(descr: String, shape: [Int], body: Data, to url: URL) throws {
+    /// Header and `body` of a .npy v1.0 file.
+    static func file(descr: String, shape: [Int], body: Data) -> Data {
         let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
         var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shapeText), }"
         // Pad so that the data starts on a 64-byte boundary; the header ends with '\n'.
@@ -154,8 +166,12 @@ public enum NPY {
         var out = Data(magic + [1, 0])
         let len = header.utf8.count
         out.append(contentsOf: [UInt8(len & 0xff), UInt8(len >> 8)])
-        out.append(header.data(using: .ascii)!)
+        out.append(contentsOf: Array(header.utf8))
         out.append(body)
+        return out
+    }
+
+    static func writeFile(_ out: Data, to url: URL) throws {
         do { try out.write(to: url, options: .atomic) } catch {
             throw WeightFileError.io(path: url.path, reason: "cannot write: \(error.localizedDescription)")
         }

@@ -31,7 +31,7 @@ extension BankCommand {
             let session = try SearchSession.open(index: indexOptions.url, model: try modelOptions.url(forIndex: indexOptions.url), log: { warn($0) })
             let captions = try CaptionFile.read(URL(fileURLWithPath: from))
             let (added, size) = try session.addToBank(captions, source: URL(fileURLWithPath: from).lastPathComponent)
-            print("added \(added) new caption(s) of \(captions.count) read; the bank holds \(size)")
+            out("added \(added) new caption(s) of \(captions.count) read; the bank holds \(size)")
         }
     }
 
@@ -47,7 +47,7 @@ extension BankCommand {
             if output.json {
                 return try printJSON(entries.map { Entry(text: $0.text, source: $0.source, encoded: $0.embedding != nil) })
             }
-            for e in entries { print(e.text) }
+            for e in entries { out(e.text) }
             note("\(entries.count) caption(s)")
         }
     }
@@ -57,7 +57,7 @@ extension BankCommand {
         @OptionGroup var indexOptions: IndexOptions
 
         func run() throws {
-            print("removed \(try IndexMaintenance.clearBank(index: indexOptions.url)) caption(s)")
+            out("removed \(try IndexMaintenance.clearBank(index: indexOptions.url)) caption(s)")
         }
     }
 }

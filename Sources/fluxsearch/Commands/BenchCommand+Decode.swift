@@ -66,8 +66,8 @@ extension BenchCommand {
             let clips = clip.isEmpty ? try makeClips(in: directory) : clip.map { URL(fileURLWithPath: $0) }
             let counts = BenchCommand.Encoder.parse(frames) ?? [8]
             if !output.json {
-                print("fluxsearch bench decode — \(size)×\(size) px, \(threads == 0 ? "automatic" : "\(threads)") decoder thread(s), best of \(repetitions)")
-                print(pad("clip", 22) + pad("codec", 7) + lpad("frames", 7) + lpad("ms best", 9) + lpad("ms median", 11)
+                out("fluxsearch bench decode — \(size)×\(size) px, \(threads == 0 ? "automatic" : "\(threads)") decoder thread(s), best of \(repetitions)")
+                out(pad("clip", 22) + pad("codec", 7) + lpad("frames", 7) + lpad("ms best", 9) + lpad("ms median", 11)
                       + lpad("open", 7) + lpad("decode", 8) + lpad("prep", 7) + lpad("seeks", 7) + lpad("decoded", 9))
             }
             var results: [Result] = []
@@ -101,7 +101,7 @@ extension BenchCommand {
                                    seeks: b.stats.seeks, framesDecoded: b.stats.framesDecoded)
                     results.append(r)
                     if !output.json {
-                        print(pad(r.clip, 22) + pad(r.codec, 7) + lpad("\(n)", 7) + lpad(String(format: "%.1f", r.msBest), 9)
+                        out(pad(r.clip, 22) + pad(r.codec, 7) + lpad("\(n)", 7) + lpad(String(format: "%.1f", r.msBest), 9)
                               + lpad(String(format: "%.1f", r.msMedian), 11) + lpad(String(format: "%.1f", r.msOpen), 7)
                               + lpad(String(format: "%.1f", r.msDecode), 8) + lpad(String(format: "%.1f", r.msPreprocess), 7)
                               + lpad("\(r.seeks)", 7) + lpad("\(r.framesDecoded)", 9))

@@ -40,15 +40,15 @@ extension BenchCommand {
             bench.nprobe = nprobe
             if text { bench.textTower = try TextTower.random(configuration: .mobileclipBase, seed: 1) }
             if !output.json {
-                print("fluxsearch bench query — dim 512, pool 100, bank 1000, \(text ? "with" : "without") text encode, \(policy.blasThreads) BLAS thread(s), \(queries) queries")
-                print(pad("vectors", 10) + pad("index", 16) + lpad("p50 ms", 9) + lpad("p99 ms", 9) + lpad("search p50", 12) + lpad("recall@10", 11) + lpad("build s", 9))
+                out("fluxsearch bench query — dim 512, pool 100, bank 1000, \(text ? "with" : "without") text encode, \(policy.blasThreads) BLAS thread(s), \(queries) queries")
+                out(pad("vectors", 10) + pad("index", 16) + lpad("p50 ms", 9) + lpad("p99 ms", 9) + lpad("search p50", 12) + lpad("recall@10", 11) + lpad("build s", 9))
             }
             var all: [QueryBenchmark.Result] = []
             for n in sizes {
                 for r in try bench.run(vectors: n, progress: { if !output.json { note("  \($0)…") } }) {
                     all.append(r)
                     if !output.json {
-                        print(pad("\(r.vectors)", 10) + pad(r.index, 16) + lpad(String(format: "%.2f", r.p50), 9)
+                        out(pad("\(r.vectors)", 10) + pad(r.index, 16) + lpad(String(format: "%.2f", r.p50), 9)
                               + lpad(String(format: "%.2f", r.p99), 9) + lpad(String(format: "%.2f", r.searchP50), 12)
                               + lpad(String(format: "%.3f", r.recallAt10), 11) + lpad(String(format: "%.1f", r.buildSeconds), 9))
                     }

@@ -60,8 +60,8 @@ extension BenchCommand {
             var bench = TextBenchmark(tower: tower)
             bench.repetitions = repetitions
             if !output.json {
-                print("fluxsearch bench text — \(name), \(tower.parameterCount) parameters, OpenBLAS \(ThreadPolicy.blasCoreName), \(policy.blasThreads) thread(s) (\(policy.source)), \(repetitions) encodes per row")
-                print(pad("query", 34) + lpad("rows", 6) + lpad("p50 ms", 9) + lpad("p90 ms", 9) + lpad("best ms", 9) + lpad("GFLOP/s", 9))
+                out("fluxsearch bench text — \(name), \(tower.parameterCount) parameters, OpenBLAS \(ThreadPolicy.blasCoreName), \(policy.blasThreads) thread(s) (\(policy.source)), \(repetitions) encodes per row")
+                out(pad("query", 34) + lpad("rows", 6) + lpad("p50 ms", 9) + lpad("p90 ms", 9) + lpad("best ms", 9) + lpad("GFLOP/s", 9))
             }
             let short = bench.query(tokens: shortTokens)
             let cases: [(String, [Int32], TextTower.Extent)] = [
@@ -74,7 +74,7 @@ extension BenchCommand {
                 let r = try bench.run(name: label, tokens: ids, extent: extent)
                 results.append(r)
                 guard !output.json else { continue }
-                print(pad(label, 34) + lpad("\(r.rows)", 6) + lpad(String(format: "%.2f", r.p50 * 1e3), 9)
+                out(pad(label, 34) + lpad("\(r.rows)", 6) + lpad(String(format: "%.2f", r.p50 * 1e3), 9)
                       + lpad(String(format: "%.2f", r.p90 * 1e3), 9) + lpad(String(format: "%.2f", r.best * 1e3), 9)
                       + lpad(String(format: "%.1f", 2 * r.gmacs / r.p50), 9))
             }

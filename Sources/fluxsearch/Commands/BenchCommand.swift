@@ -37,14 +37,14 @@ extension BenchCommand {
             bench.repetitions = repetitions
             bench.peakSize = peakSize
             if !output.json {
-                print("fluxsearch bench kernels — OpenBLAS \(ThreadPolicy.blasCoreName), \(policy.blasThreads) thread(s) (\(policy.source)), best of \(repetitions)")
-                print(pad("kernel", 44) + lpad("ms best", 10) + lpad("ms median", 11) + lpad("GFLOP/s", 10) + lpad("of peak", 9))
+                out("fluxsearch bench kernels — OpenBLAS \(ThreadPolicy.blasCoreName), \(policy.blasThreads) thread(s) (\(policy.source)), best of \(repetitions)")
+                out(pad("kernel", 44) + lpad("ms best", 10) + lpad("ms median", 11) + lpad("GFLOP/s", 10) + lpad("of peak", 9))
             }
             var peak: Double = 0
             let report = bench.run { r in
                 if peak == 0 { peak = r.gflops }
                 guard !output.json else { return }
-                print(pad(r.name, 44) + lpad(String(format: "%.2f", r.timing.best * 1e3), 10)
+                out(pad(r.name, 44) + lpad(String(format: "%.2f", r.timing.best * 1e3), 10)
                       + lpad(String(format: "%.2f", r.timing.median * 1e3), 11)
                       + lpad(String(format: "%.1f", r.gflops), 10)
                       + lpad(String(format: "%.0f%%", 100 * r.gflops / peak), 9))
@@ -107,15 +107,15 @@ extension BenchCommand {
             var bench = VisionBenchmark(tower: tower)
             bench.repetitions = repetitions
             if !output.json {
-                print("fluxsearch bench encoder — \(arch.rawValue), random weights, \(policy.blasThreads) BLAS thread(s), best of \(repetitions); sgemm peak \(String(format: "%.1f", peak.gflops)) GFLOP/s")
-                print(pad("tokens", 8) + pad("input", 12) + lpad("GMAC", 8) + lpad("ms/clip", 10) + lpad("GFLOP/s", 10) + lpad("of peak", 9) + lpad("peak RSS", 11))
+                out("fluxsearch bench encoder — \(arch.rawValue), random weights, \(policy.blasThreads) BLAS thread(s), best of \(repetitions); sgemm peak \(String(format: "%.1f", peak.gflops)) GFLOP/s")
+                out(pad("tokens", 8) + pad("input", 12) + lpad("GMAC", 8) + lpad("ms/clip", 10) + lpad("GFLOP/s", 10) + lpad("of peak", 9) + lpad("peak RSS", 11))
             }
             var results: [VisionBenchmark.Result] = []
             for n in Self.parse(tokens) ?? [] {
                 let r = try bench.run(tokens: n)
                 results.append(r)
                 if !output.json {
-                    print(pad("\(r.tokens)", 8) + pad("\(r.frames)×\(r.size)²", 12) + lpad(String(format: "%.1f", r.gmacs), 8)
+                    out(pad("\(r.tokens)", 8) + pad("\(r.frames)×\(r.size)²", 12) + lpad(String(format: "%.1f", r.gmacs), 8)
                           + lpad(String(format: "%.1f", r.msPerClip), 10) + lpad(String(format: "%.1f", r.gflops), 10)
                           + lpad(String(format: "%.0f%%", 100 * r.gflops / peak.gflops), 9)
                           + lpad(String(format: "%.0f MB", Double(r.peakResidentBytes) / 1e6), 11))

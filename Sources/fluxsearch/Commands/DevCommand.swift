@@ -23,7 +23,7 @@ struct DevCommand: ParsableCommand {
 
         func run() throws {
             let dir = try ModelDirectory.writeRandom(to: URL(fileURLWithPath: output), configuration: ModelDirectory.tinyConfiguration, seed: seed)
-            print("wrote \(dir.url.path) (\(dir.configuration.name), weights \(try dir.weightHash()))")
+            out("wrote \(dir.url.path) (\(dir.configuration.name), weights \(try dir.weightHash()))")
         }
     }
 }

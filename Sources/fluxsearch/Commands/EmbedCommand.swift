@@ -105,14 +105,14 @@ struct EmbedCommand: ParsableCommand {
             if output.json {
                 return try printJSON(TextReport(model: name, modelHash: hash, text: text, tokens: tokens, embedding: v))
             }
-            print("model \(name), \(tokens.count) tokens")
-            print("[\(head(v))] (\(v.count) dims, unit length)")
+            out("model \(name), \(tokens.count) tokens")
+            out("[\(head(v))] (\(v.count) dims, unit length)")
             return
         }
-        let shape: [Int], out: VisionTower.Output, path: String
+        let shape: [Int], encoded: VisionTower.Output, path: String
         if let video {
             let plan = try embeddings.plan(budget: tokens, frames: frames, size: size)
-            (shape, out) = try embeddings.video(URL(fileURLWithPath: video), plan: plan, projector: projector)
+            (shape, encoded) = try embeddings.video(URL(fileURLWithPath: video), plan: plan, projector: projector)
             path = video
         } else if let tensor {
             let array = try NPY.read(URL(fileURLWithPath: tensor))
@@ -120,23 +120,23 @@ struct EmbedCommand: ParsableCommand {
                 throw CommandFailure("\(tensor): expected a float32 array, got int64; save the clips as float32")
             }
             let input = array.tensor
-            (shape, out) = (input.shape, try embeddings.clips(input, budget: tokens, projector: projector))
+            (shape, encoded) = (input.shape, try embeddings.clips(input, budget: tokens, projector: projector))
             path = tensor
         } else { return }
         let clips = (0..<shape[0]).map { i -> ClipResult in
-            let f = out.features.slice(i..<(i + 1)).scalars
-            let e = out.embeddings?.slice(i..<(i + 1)).scalars
-            return ClipResult(embedding: e, feature: f, kept: debugSelection ? out.kept?[i] : nil)
+            let f = encoded.features.slice(i..<(i + 1)).scalars
+            let e = encoded.embeddings?.slice(i..<(i + 1)).scalars
+            return ClipResult(embedding: e, feature: f, kept: debugSelection ? encoded.kept?[i] : nil)
         }
         if output.json {
             return try printJSON(Report(model: name, modelHash: hash, input: path, shape: shape, budget: tokens,
-                                        projector: out.projector, tokensPerClip: out.tokensPerClip, clips: clips))
+                                        projector: encoded.projector, tokensPerClip: encoded.tokensPerClip, clips: clips))
         }
-        print("model \(name), input \(shape), budget \(tokens.map(String.init) ?? "all"), projector \(out.projector), \(out.tokensPerClip) tokens per clip")
+        out("model \(name), input \(shape), budget \(tokens.map(String.init) ?? "all"), projector \(encoded.projector), \(encoded.tokensPerClip) tokens per clip")
         for (i, c) in clips.enumerated() {
             let v = c.embedding ?? c.feature
-            print("clip \(i): [\(head(v))] (\(v.count) dims\(c.embedding == nil ? ", projector feature" : ""))")
-            if let kept = c.kept { print("  kept \(kept.count): \(kept.map(String.init).joined(separator: " "))") }
+            out("clip \(i): [\(head(v))] (\(v.count) dims\(c.embedding == nil ? ", projector feature" : ""))")
+            if let kept = c.kept { out("  kept \(kept.count): \(kept.map(String.init).joined(separator: " "))") }
         }
     }
 

@@ -87,20 +87,26 @@ struct EvalOutputOptions: ParsableArguments {
         guard dslScale > 0, dslScale.isFinite else { throw ValidationError("--dsl-scale must be a positive number (got \(dslScale)).") }
     }
 
+    /// Refuses unwritable --json / --per-query targets before the evaluation runs.
+    func precheckFiles() throws {
+        try OutputFile.precheck(json, option: "--json")
+        try OutputFile.precheck(perQuery, option: "--per-query")
+    }
+
     /// Prints the table (or the JSON on stdout) and writes the files asked for.
     func emit(_ report: EvalReport, perQueryLines: () throws -> [String]) throws {
         if json == "-" {
-            print(String(decoding: try report.jsonData(), as: UTF8.self))
+            out(String(decoding: try report.jsonData(), as: UTF8.self))
         } else {
-            print(report.table)
+            out(report.table)
             if let json {
-                try report.jsonData().write(to: URL(fileURLWithPath: json), options: .atomic)
+                try OutputFile.write(report.jsonData(), to: json, option: "--json")
                 note("wrote \(json)")
             }
         }
         if let perQuery {
             let lines = try perQueryLines()
-            try Data((lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n")).utf8).write(to: URL(fileURLWithPath: perQuery), options: .atomic)
+            try OutputFile.write(lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n"), to: perQuery, option: "--per-query")
             note("wrote \(lines.count) per-query lines to \(perQuery)")
         }
     }
@@ -110,6 +116,8 @@ struct EvalOutputOptions: ParsableArguments {
 func runVideoEval(command: String, dataset: EvalDataset, videoOptions: EvalVideoOptions, output: EvalOutputOptions,
                   modelOptions: ModelOptions, runtime: RuntimeOptions, firstSeconds: Double?, splitList: String?,
                   plot: String?) throws {
+    try output.precheckFiles()
+    try OutputFile.precheck(plot, option: "--plot")
     runtime.apply(.throughput)
     var options = EvalRunner.Options()
     options.cacheRoot = videoOptions.noCache ? nil : URL(fileURLWithPath: videoOptions.cacheDir).standardizedFileURL
@@ -151,7 +159,7 @@ func runVideoEval(command: String, dataset: EvalDataset, videoOptions: EvalVideo
         if outcome.report.runs.count < 2 {
             warn("--plot draws R@1 against the token budget and needs several budgets (e.g. --tokens 512,1024,2048); not written")
         } else {
-            try BudgetPlot.svg(report: outcome.report).write(toFile: plot, atomically: true, encoding: .utf8)
+            try OutputFile.write(BudgetPlot.svg(report: outcome.report), to: plot, option: "--plot")
             note("wrote \(plot)")
         }
     }
@@ -271,6 +279,7 @@ extension EvalCommand {
         }
 
         func run() throws {
+            try output.precheckFiles()
             let truth: MatrixScoring.Truth
             if let annotations {
                 truth = .annotations(URL(fileURLWithPath: annotations), kind: dataset, splitList: splitList.map { URL(fileURLWithPath: $0) })

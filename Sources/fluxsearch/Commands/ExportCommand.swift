@@ -36,6 +36,8 @@ struct ExportCommand: ParsableCommand {
     }
 
     func run() throws {
+        try OutputFile.precheck(output, option: "--output")
+        try OutputFile.precheck(vectors, option: "--vectors")
         let (clips, matrix, dim) = try IndexMaintenance.clips(index: indexOptions.url, budget: tokens, vectors: vectors != nil)
         let rows = clips.map { e in
             Row(clip_id: e.clip.id, path: e.clip.path, start: e.clip.start, end: e.clip.end, budget: e.clip.budget,
@@ -43,11 +45,11 @@ struct ExportCommand: ParsableCommand {
                 height: e.video?.height, codec: e.video?.codec)
         }
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var text = ""
         switch format {
         case .json:
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
             text = String(decoding: try encoder.encode(rows), as: UTF8.self) + "\n"
         case .jsonl:
             for r in rows { text += String(decoding: try encoder.encode(r), as: UTF8.self) + "\n" }
@@ -61,13 +63,13 @@ struct ExportCommand: ParsableCommand {
             }
         }
         if let output {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
+            try OutputFile.write(text, to: output, option: "--output")
             note("wrote \(rows.count) clip(s) to \(output)")
         } else {
-            FileHandle.standardOutput.write(Data(text.utf8))
+            out(text, terminator: "")
         }
         if let vectors {
-            try NPY.write(matrix, shape: [rows.count, dim], to: URL(fileURLWithPath: vectors))
+            try OutputFile.write(NPY.encode(matrix, shape: [rows.count, dim]), to: vectors, option: "--vectors")
             note("wrote vectors [\(rows.count), \(dim)] to \(vectors)")
         }
     }

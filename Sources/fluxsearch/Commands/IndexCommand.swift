@@ -99,7 +99,7 @@ struct IndexCommand: ParsableCommand {
             note("\ninterrupted: stopping after the clip being encoded…")
             DispatchQueue.global().asyncAfter(deadline: .now() + 1) {
                 guard state.takeOverReport() else { return }
-                print(Self.summaryLine(indexer.committed, index: store.directory.path))
+                out(Self.summaryLine(indexer.committed, index: store.directory.path))
                 note("interrupted; run the same command again to resume")
                 fflush(stdout)
                 _exit(130)
@@ -128,8 +128,8 @@ struct IndexCommand: ParsableCommand {
             try printJSON(Report(index: store.directory.path, model: settings.modelName, model_hash: settings.modelWeightHash,
                                  budgets: indexer.options.budgets, interrupted: state.wasInterrupted, summary: summary))
         } else {
-            print(Self.summaryLine(summary, index: store.directory.path))
-            for f in summary.failed { print("  failed: \(f.path): \(f.reason)") }
+            out(Self.summaryLine(summary, index: store.directory.path))
+            for f in summary.failed { out("  failed: \(f.path): \(f.reason)") }
         }
         for m in summary.missing { warn("\(m): no such file or folder") }
         if !summary.failed.isEmpty { warn("\(summary.failed.count) file(s) could not be indexed; see `fluxsearch info --errors`") }

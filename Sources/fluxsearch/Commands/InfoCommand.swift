@@ -51,22 +51,22 @@ struct InfoCommand: ParsableCommand {
             bytes: .init(database: Int(sizes.database), faiss: Int(sizes.faissFiles.values.reduce(0, +))),
             failureList: errors ? failures.map { .init(path: $0.path, stage: $0.stage, reason: $0.reason) } : nil)
         if output.json { return try printJSON(report) }
-        print("index    \(report.index)")
-        print("model    \(report.model) (weights \(report.modelHash.prefix(24)))")
-        print("vectors  \(report.embedDimension)-d, FAISS \(report.faiss)")
-        print("budgets  " + (report.budgets.isEmpty ? "none" : report.budgets.map { b in
+        out("index    \(report.index)")
+        out("model    \(report.model) (weights \(report.modelHash.prefix(24)))")
+        out("vectors  \(report.embedDimension)-d, FAISS \(report.faiss)")
+        out("budgets  " + (report.budgets.isEmpty ? "none" : report.budgets.map { b in
             let sampled = b.frames.map { f in " (\(f) × \(b.size ?? 0) px, pool \(b.pool ?? 0)\(b.effectiveTokens.map { $0 < b.tokens ? ", keeps \($0)" : "" } ?? ""))" } ?? ""
             return "\(b.tokens) tokens\(sampled): \(b.clips) clips\(b.role == "cache" ? " (refine cache)" : "")"
         }.joined(separator: "; ")))
-        print("videos   \(counts.videos), clips \(counts.clips), query bank \(counts.bankEntries) captions")
-        print("size     database \(formatBytes(report.bytes.database)), FAISS \(formatBytes(report.bytes.faiss))")
+        out("videos   \(counts.videos), clips \(counts.clips), query bank \(counts.bankEntries) captions")
+        out("size     database \(formatBytes(report.bytes.database)), FAISS \(formatBytes(report.bytes.faiss))")
         if failures.isEmpty {
-            print("failures none")
+            out("failures none")
         } else if errors {
-            print("failures \(failures.count):")
-            for f in failures { print("  \(f.path): \(f.reason) [\(f.stage)]") }
+            out("failures \(failures.count):")
+            for f in failures { out("  \(f.path): \(f.reason) [\(f.stage)]") }
         } else {
-            print("failures \(failures.count) (list them with --errors)")
+            out("failures \(failures.count) (list them with --errors)")
         }
     }
 }

@@ -36,7 +36,7 @@ struct ProbeCommand: ParsableCommand {
     func run() throws {
         var entries: [Entry] = []
         if !output.json {
-            print(pad("file", 28) + pad("container", 11) + pad("codec", 8) + lpad("size", 11) + lpad("rot", 5)
+            out(pad("file", 28) + pad("container", 11) + pad("codec", 8) + lpad("size", 11) + lpad("rot", 5)
                   + lpad("display", 11) + lpad("fps", 9) + lpad("frames", 8) + lpad("seconds", 9) + "  notes")
         }
         for file in files {
@@ -50,14 +50,14 @@ struct ProbeCommand: ParsableCommand {
                 if m.streamIndex != 0 { notes.append("video is stream \(m.streamIndex)") }
                 if m.hasAudio { notes.append("audio") }
                 if m.truncated { notes.append("TRUNCATED") }
-                print(pad(shortName(file), 28) + pad(m.container.split(separator: ",").first.map(String.init) ?? m.container, 11)
+                out(pad(shortName(file), 28) + pad(m.container.split(separator: ",").first.map(String.init) ?? m.container, 11)
                       + pad(m.codec, 8) + lpad("\(m.width)×\(m.height)", 11) + lpad("\(m.rotation)", 5)
                       + lpad("\(m.displayWidth)×\(m.displayHeight)", 11) + lpad(String(format: "%.3f", m.fps), 9)
                       + lpad("\(m.frameCount)", 8) + lpad(String(format: "%.3f", m.duration), 9)
                       + (notes.isEmpty ? "" : "  " + notes.joined(separator: ", ")))
             } catch let error as DecodeError {
                 entries.append(Entry(path: file, metadata: nil, error: error.description))
-                FileHandle.standardError.write(Data("error: \(error.verboseDescription)\n".utf8))
+                writeStandardError("error: \(error.verboseDescription)\n")
             }
         }
         if output.json { try printJSON(entries) }

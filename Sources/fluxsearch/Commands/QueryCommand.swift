@@ -127,8 +127,8 @@ struct QueryCommand: ParsableCommand {
         }
         if jsonl {
             let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            for hit in result.hits { print(String(decoding: try encoder.encode(hit), as: UTF8.self)) }
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            for hit in result.hits { out(String(decoding: try encoder.encode(hit), as: UTF8.self)) }
             return
         }
         printTable(result)

@@ -19,7 +19,7 @@ struct RemoveCommand: ParsableCommand {
 
     func run() throws {
         let removed = try IndexMaintenance.remove(paths: paths, index: indexOptions.url)
-        print("removed \(removed) video(s) from \(indexOptions.url.path)")
+        out("removed \(removed) video(s) from \(indexOptions.url.path)")
         if removed == 0 { warn("nothing in the index matched \(paths.joined(separator: ", "))") }
     }
 }
@@ -49,6 +49,6 @@ struct ReindexCommand: ParsableCommand {
     func run() throws {
         let (budgets, seconds) = try IndexMaintenance.rebuildFaiss(index: indexOptions.url, factory: faiss, nprobe: nprobe,
                                                                    log: { warn($0) })
-        print("rebuilt FAISS files for budgets \(budgets.map(String.init).joined(separator: ", ")) in \(String(format: "%.2f", seconds)) s")
+        out("rebuilt FAISS files for budgets \(budgets.map(String.init).joined(separator: ", ")) in \(String(format: "%.2f", seconds)) s")
     }
 }

@@ -76,11 +76,11 @@ struct TokenizeCommand: ParsableCommand {
             return
         }
         for r in results {
-            if file != nil { print("text:    \(r.text.debugDescription)") }
-            if let n = r.normalized { print("pre_text: \(n.debugDescription)") }
-            print("cleaned: \(r.cleaned.debugDescription)")
-            print("ids (\(r.length) of \(contextLength)): \(r.ids[..<r.length].map(String.init).joined(separator: " "))")
-            print("tokens:  \(r.tokens.map { $0.debugDescription }.joined(separator: " "))")
+            if file != nil { out("text:    \(r.text.debugDescription)") }
+            if let n = r.normalized { out("pre_text: \(n.debugDescription)") }
+            out("cleaned: \(r.cleaned.debugDescription)")
+            out("ids (\(r.length) of \(contextLength)): \(r.ids[..<r.length].map(String.init).joined(separator: " "))")
+            out("tokens:  \(r.tokens.map { $0.debugDescription }.joined(separator: " "))")
         }
     }
 

@@ -82,6 +82,7 @@ struct TuneCommand: ParsableCommand {
     }
 
     func run() throws {
+        try OutputFile.precheck(json, option: "--json")
         runtime.apply(.throughput)
         let data = try dataset.load(URL(fileURLWithPath: annotations), splitList: splitList.map { URL(fileURLWithPath: $0) })
         var options = EvalRunner.Options()
@@ -103,15 +104,15 @@ struct TuneCommand: ParsableCommand {
         let tuner = TokenOptimizationTuner(runner: runner, options: tunerOptions)
         let quiet = json == "-"
         if !quiet {
-            print("fluxsearch tune — \(budget) tokens, model \(runner.modelInfo.name) \(runner.modelInfo.hash)")
-            print("subset: \(runner.evaluated.videos.count) videos, \(runner.evaluated.texts.count) texts of \(URL(fileURLWithPath: annotations).lastPathComponent); metric: \(tuner.metric)")
-            print(pad("step", 6) + pad("phase", 12) + pad("frames × size", 15) + lpad("pool", 6) + "  " + pad("selection", 10)
+            out("fluxsearch tune — \(budget) tokens, model \(runner.modelInfo.name) \(runner.modelInfo.hash)")
+            out("subset: \(runner.evaluated.videos.count) videos, \(runner.evaluated.texts.count) texts of \(URL(fileURLWithPath: annotations).lastPathComponent); metric: \(tuner.metric)")
+            out(pad("step", 6) + pad("phase", 12) + pad("frames × size", 15) + lpad("pool", 6) + "  " + pad("selection", 10)
                   + lpad("R@1", 8) + lpad("raw R@1", 9) + "  " + pad("encoded", 9) + "result")
         }
         let result = try tuner.run { step in
             guard !quiet else { return }
             let verdict = step.phase == "start" ? "start" : (step.improved ? "better → keep going" : "no better → stop this phase")
-            print(pad("\(step.index)", 6) + pad(step.phase, 12) + pad("\(step.frames) × \(step.size)", 15) + lpad("\(step.pool)", 6) + "  "
+            out(pad("\(step.index)", 6) + pad(step.phase, 12) + pad("\(step.frames) × \(step.size)", 15) + lpad("\(step.pool)", 6) + "  "
                   + pad(step.tokenSelection ? "keeps \(budget)" : "none", 10)
                   + lpad(String(format: "%.2f", step.r1), 8) + lpad(step.r1Raw.map { String(format: "%.2f", $0) } ?? "-", 9) + "  "
                   + pad("\(step.encoded)/\(step.encoded + step.reused)", 9) + verdict)
@@ -124,12 +125,12 @@ struct TuneCommand: ParsableCommand {
         if quiet {
             try printJSON(result)
         } else {
-            print("chosen for \(budget) tokens: \(result.chosen.frames) frames × \(result.chosen.size) px (R@1 \(String(format: "%.2f", result.r1)))"
+            out("chosen for \(budget) tokens: \(result.chosen.frames) frames × \(result.chosen.size) px (R@1 \(String(format: "%.2f", result.r1)))"
                   + (written.map { " → written to \($0)" } ?? " (dry run: sampling.json not written)"))
             if let json {
                 let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                try encoder.encode(result).write(to: URL(fileURLWithPath: json), options: .atomic)
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                try OutputFile.write(encoder.encode(result), to: json, option: "--json")
                 note("wrote \(json)")
             }
         }

@@ -1,6 +1,7 @@
 import Foundation
 
-// Printing shared by every command: status lines on stderr, JSON and padded columns on stdout.
+// Printing shared by every command: status lines on stderr, JSON and padded columns on stdout
+// (through the checked `out`, see StandardOutput.swift).
 
 /// `s` left-aligned in a column of `n` characters (at least one space follows).
 func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
@@ -8,22 +9,22 @@ func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(
 func lpad(_ s: String, _ n: Int) -> String { s.count >= n ? " " + s : String(repeating: " ", count: n - s.count) + s }
 
 /// Prints a value as pretty, key-sorted JSON with snake_case keys (every command's `--json`
-/// uses the same key style) on stdout.
+/// uses the same key style) on stdout. Slashes are not escaped (`a/b`, not `a\/b`).
 func printJSON<T: Encodable>(_ value: T) throws {
     let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     encoder.keyEncodingStrategy = .convertToSnakeCase
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    out(String(decoding: try encoder.encode(value), as: UTF8.self))
 }
 
 /// Writes `warning: …` to standard error.
 func warn(_ message: String) {
-    FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
+    writeStandardError("warning: \(message)\n")
 }
 
 /// Writes a progress or status line to standard error.
 func note(_ message: String) {
-    FileHandle.standardError.write(Data("\(message)\n".utf8))
+    writeStandardError("\(message)\n")
 }
 
 /// A byte count in decimal units: "512 B", "4.7 MB".

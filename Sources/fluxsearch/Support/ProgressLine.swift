@@ -16,16 +16,16 @@ final class ProgressLine {
             let filled = total > 0 ? min(width, width * done / total) : 0
             let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
             let name = label.count > 30 ? "…" + label.suffix(29) : label
-            FileHandle.standardError.write(Data("\r\u{1B}[2K\(bar) \(done)/\(total) files  \(rate)  \(etaText)  \(name)".utf8))
+            writeStandardError("\r\u{1B}[2K\(bar) \(done)/\(total) files  \(rate)  \(etaText)  \(name)")
             drawn = true
         } else if now - lastPlain >= 5 || done == total {
             lastPlain = now
-            FileHandle.standardError.write(Data("progress: \(done)/\(total) files, \(rate), \(etaText)\n".utf8))
+            writeStandardError("progress: \(done)/\(total) files, \(rate), \(etaText)\n")
         }
     }
 
     /// Ends the redrawn line so that following output starts on a fresh line.
     func finish() {
-        if drawn { FileHandle.standardError.write(Data("\n".utf8)); drawn = false }
+        if drawn { writeStandardError("\n"); drawn = false }
     }
 }
