@@ -237,7 +237,7 @@ public final class EvalRunner {
                     done += 1
                 case .clip(let clip):
                     vectors[index] = clip
-                case .finished(let m):
+                case .finished(let m, _):
                     guard let clip = vectors.removeValue(forKey: index) else { return }
                     let meta = FluxStore.VideoMetadata(decoded: m)
                     do {

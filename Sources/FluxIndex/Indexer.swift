@@ -51,16 +51,37 @@ public final class Indexer {
         public var currentFile: String
     }
 
-    /// What a run did.
+    /// What a run did. Every entry the scan met is in exactly one of ``indexed``,
+    /// ``skipped`` (unchanged since the last run), ``notVideo`` (hidden and system files,
+    /// FIFOs, devices, sockets, still images, sound and other files that are no video) and
+    /// ``failed`` (videos that cannot be read, and entries the scan could not use: unreadable
+    /// folders, link loops, dangling links, names that are not UTF-8). ``warnings`` names
+    /// indexed files found damaged (truncated, corrupt packets): indexed from what decodes.
     public struct Summary: Codable, Sendable {
         public var indexed: [String] = []
         public var skipped: [String] = []
+        public var notVideo: [Failed] = []
         public var failed: [Failed] = []
+        public var warnings: [Failed] = []
         public var missing: [String] = []
         public var pruned: [String] = []
         public var clips = 0
         public var seconds = 0.0
         public struct Failed: Codable, Sendable { public var path: String; public var reason: String }
+    }
+
+    /// The stage recorded (``FluxStore/IndexingFailure/stage``) for a file that is not a
+    /// video, and for a damaged file that was indexed anyway: `info --errors` lists them
+    /// apart from failures.
+    public static let notVideoStage = "not-video"
+    public static let warningStage = "warning"
+
+    /// Whether a decoder error says the file is no video at all (rather than a broken one).
+    static func isNotVideo(_ error: Error) -> Bool {
+        switch error as? DecodeError {
+        case .notAVideo?, .notMediaFile?, .noVideoStream?, .notARegularFile?: return true
+        default: return false
+        }
     }
 
     public let store: IndexStore
@@ -135,8 +156,19 @@ public final class Indexer {
     public func run(paths: [String], prune: Bool = false, progress: (Progress) -> Void = { _ in }) throws -> Summary {
         let t0 = Timing.now()
         var summary = Summary()
-        let (files, missing) = FileScanner.scan(paths, recursive: options.recursive)
-        summary.missing = missing
+        let scan = FileScanner.scanReport(paths, recursive: options.recursive)
+        let files = scan.candidates
+        summary.missing = scan.missing
+        for skip in scan.skipped {
+            switch skip.kind {
+            case .hidden, .system, .notRegular, .subfolder, .alreadyScanned:
+                summary.notVideo.append(.init(path: skip.path, reason: skip.reason))
+                try? store.recordFailure(path: skip.path, stage: Self.notVideoStage, reason: skip.reason)
+            case .unreadableFolder, .symlinkLoop, .danglingLink, .badName, .unreadable:
+                summary.failed.append(.init(path: skip.path, reason: skip.reason))
+                try? store.recordFailure(path: skip.path, stage: "scan", reason: skip.reason)
+            }
+        }
         // Decide per file; unreadable files fail here, before any decoding.
         var jobs: [VideoEmbedder.Job<Job>] = []
         for url in files {
@@ -157,7 +189,7 @@ public final class Indexer {
                 try? store.recordFailure(path: url.path, stage: "read", reason: "\(error)")
             }
         }
-        let total = files.count
+        let total = files.count + summary.failed.count
         var done = summary.skipped.count + summary.failed.count
         publish(summary)
         func report(_ file: String) {
@@ -188,8 +220,13 @@ public final class Indexer {
             publish(summary)
         }
         func fail(_ job: VideoEmbedder.Job<Job>, stage: String, _ error: Error) {
-            summary.failed.append(.init(path: job.url.path, reason: "\(error)"))
-            try? store.recordFailure(path: job.url.path, stage: stage, reason: "\(error)")
+            if Self.isNotVideo(error) {
+                summary.notVideo.append(.init(path: job.url.path, reason: "\(error)"))
+                try? store.recordFailure(path: job.url.path, stage: Self.notVideoStage, reason: "\(error)")
+            } else {
+                summary.failed.append(.init(path: job.url.path, reason: "\(error)"))
+                try? store.recordFailure(path: job.url.path, stage: stage, reason: "\(error)")
+            }
             done += 1
             publish(summary)
             report(job.url.lastPathComponent)
@@ -213,11 +250,16 @@ public final class Indexer {
                 if let f = flight[i], f.created { _ = try? store.removeVideos(paths: [job.url.path]) }
                 flight[i] = nil
                 fail(job, stage: stage.rawValue, error)
-            case .finished:
+            case .finished(_, let warnings):
                 guard flight[i] != nil else { return }
                 do {
                     try commit(i, job, final: true)
                     summary.indexed.append(job.url.path)
+                    if !warnings.isEmpty {
+                        let text = warnings.joined(separator: "; ")
+                        summary.warnings.append(.init(path: job.url.path, reason: text))
+                        try? store.recordFailure(path: job.url.path, stage: Self.warningStage, reason: text)
+                    }
                     done += 1
                     publish(summary)
                     report(job.url.lastPathComponent)

@@ -59,8 +59,10 @@ public final class VideoEmbedder {
         /// The file opened; the decoder's metadata (known before any clip is cut).
         case started(FluxIngest.VideoMetadata)
         case clip(EmbeddedClip)
-        /// Every clip of the job was reported; the decoder's metadata of the file.
-        case finished(FluxIngest.VideoMetadata)
+        /// Every clip of the job was reported; the decoder's metadata of the file, and what it
+        /// found damaged while reading it (``FluxIngest/VideoDecoder/warnings``; empty for a
+        /// sound file).
+        case finished(FluxIngest.VideoMetadata, warnings: [String])
         case failed(Stage, Error)
     }
 
@@ -131,7 +133,7 @@ public final class VideoEmbedder {
             let decoder = try VideoDecoder(url: recipes[index].url)
             try emit(.start(decoder.metadata))
             try Self.forEachClip(of: decoder, recipe: recipes[index].recipe) { try emit(.clip($0)) }
-            try emit(.end(decoder.metadata))
+            try emit(.end(decoder.metadata, warnings: decoder.warnings))
         }
         lock.lock(); self.pipeline = pipeline; let stop = cancelled; lock.unlock()
         if stop { return }
@@ -153,8 +155,8 @@ public final class VideoEmbedder {
                 } catch {
                     return .failed(.encode, error)
                 }
-            case .end(let metadata):
-                return .finished(metadata)
+            case .end(let metadata, let warnings):
+                return .finished(metadata, warnings: warnings)
             }
         }, onResult: { result in
             let i = result.jobIndex
@@ -176,7 +178,7 @@ public final class VideoEmbedder {
     enum Item {
         case start(FluxIngest.VideoMetadata)
         case clip(PreparedClip)
-        case end(FluxIngest.VideoMetadata)
+        case end(FluxIngest.VideoMetadata, warnings: [String])
     }
 
     /// Samples and preprocesses each clip of `recipe` from an open decoder, in order: for

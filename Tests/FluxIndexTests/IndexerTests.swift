@@ -33,10 +33,11 @@ final class IndexerTests: XCTestCase {
     func testIndexesSkipsAndRecordsFailures() throws {
         let first = try open([256]).run(paths: [clips.path])
         XCTAssertEqual(first.indexed.map { URL(fileURLWithPath: $0).lastPathComponent }, ["red.mp4", "blue.mp4"])
-        XCTAssertEqual(first.failed.map { URL(fileURLWithPath: $0.path).lastPathComponent }, ["broken.mp4"])
+        XCTAssertEqual(first.notVideo.map { URL(fileURLWithPath: $0.path).lastPathComponent }, ["broken.mp4"])
+        XCTAssertEqual(first.failed.count, 0)
         XCTAssertEqual(first.clips, 2)
         let store = try IndexStore.open(at: index)
-        XCTAssertEqual(try store.failures().map(\.stage), ["decode"])
+        XCTAssertEqual(try store.failures().map(\.stage), [Indexer.notVideoStage])
 
         let again = try open([256]).run(paths: [clips.path])
         XCTAssertEqual(again.indexed, [])

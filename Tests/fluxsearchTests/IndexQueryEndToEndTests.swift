@@ -38,6 +38,7 @@ final class IndexQueryEndToEndTests: XCTestCase {
     }
 
     struct Summary: Decodable { let indexed: [String]; let skipped: [String]; let failed: [Failed]; let pruned: [String]; let clips: Int
+        let not_video: [Failed]
         struct Failed: Decodable { let path: String; let reason: String } }
     struct Info: Decodable { let videos: Int; let clips: Int; let failures: Int; let failure_list: [Failed]?
         struct Failed: Decodable { let path: String; let reason: String } }
@@ -119,7 +120,9 @@ final class IndexQueryEndToEndTests: XCTestCase {
         try makeClip(truncated, colour: "white")
         let bytes = try Data(contentsOf: truncated)
         try bytes.prefix(bytes.count / 3).write(to: truncated)
-        var bad = ["random.mp4", "empty.mp4", "audio.m4a", "notes.txt"]
+        // Files that are no video are reported apart from videos that cannot be read.
+        let notVideo = ["random.mp4", "empty.mp4", "audio.m4a", "notes.txt"]
+        var bad = ["truncated.mp4"]
         if getuid() != 0 {
             let locked = clips.appendingPathComponent("locked.mp4")
             try makeClip(locked, colour: "black")
@@ -135,11 +138,13 @@ final class IndexQueryEndToEndTests: XCTestCase {
         let s = try JSONDecoder().decode(Report.self, from: Data(r.stdout.utf8)).summary
         let failedNames = Set(s.failed.map { URL(fileURLWithPath: $0.path).lastPathComponent })
         for name in bad { XCTAssertTrue(failedNames.contains(name), "\(name) should have failed: \(s.failed)") }
+        let notVideoNames = Set(s.not_video.map { URL(fileURLWithPath: $0.path).lastPathComponent })
+        for name in notVideo { XCTAssertTrue(notVideoNames.contains(name), "\(name) should be 'not video': \(s.not_video)") }
         XCTAssertTrue(s.failed.allSatisfy { !$0.reason.isEmpty })
         XCTAssertTrue(Set(s.indexed.map { URL(fileURLWithPath: $0).lastPathComponent }).isSuperset(of: ["red.mp4", "green.mp4", "blue.mp4", "plain.webm"]))
         let i = try info()
         XCTAssertEqual(i.failures, s.failed.count)
-        XCTAssertEqual(Set((i.failure_list ?? []).map { URL(fileURLWithPath: $0.path).lastPathComponent }), failedNames)
+        XCTAssertEqual(Set((i.failure_list ?? []).map { URL(fileURLWithPath: $0.path).lastPathComponent }), failedNames.union(notVideoNames))
         let q = try fluxsearch(["query", "a green box", "--model", model, "--json"])
         XCTAssertEqual(q.status, 0, q.stderr)
 

@@ -129,25 +129,31 @@ struct IndexCommand: ParsableCommand {
                                  budgets: indexer.options.budgets, interrupted: state.wasInterrupted, summary: summary))
         } else {
             out(Self.summaryLine(summary, index: store.directory.path))
-            for f in summary.failed { out("  failed: \(f.path): \(f.reason)") }
+            for f in summary.failed { out("  failed: \(displayLine(f.path)): \(f.reason)") }
+            for f in summary.warnings { out("  damaged: \(displayLine(f.path)): \(f.reason)") }
         }
         for m in summary.missing { warn("\(m): no such file or folder") }
         if !summary.failed.isEmpty { warn("\(summary.failed.count) file(s) could not be indexed; see `fluxsearch info --errors`") }
+        if !summary.warnings.isEmpty { warn("\(summary.warnings.count) damaged file(s) were indexed from what decodes; see `fluxsearch info --errors`") }
         if state.wasInterrupted {
             warn("interrupted; run the same command again to resume")
             throw ExitCode(130)
         }
-        if summary.indexed.isEmpty && summary.skipped.isEmpty && summary.failed.isEmpty && summary.missing.isEmpty {
+        if summary.indexed.isEmpty && summary.skipped.isEmpty && summary.failed.isEmpty && summary.missing.isEmpty
+            && summary.notVideo.isEmpty {
             throw CommandFailure("no files found in \(paths.joined(separator: ", ")) (hidden and system files are skipped); name video files or folders that hold them")
         }
         if summary.indexed.isEmpty && summary.skipped.isEmpty {
+            if summary.failed.isEmpty && !summary.notVideo.isEmpty {
+                warn("no videos found: \(summary.notVideo.count) file(s) in \(paths.joined(separator: ", ")) are not videos (see `fluxsearch info --errors`)")
+            }
             throw ExitCode.failure
         }
     }
 
     /// "indexed N, skipped N unchanged, failed N — N clip vector(s) in S s → INDEX".
     static func summaryLine(_ summary: Indexer.Summary, index: String) -> String {
-        "indexed \(summary.indexed.count), skipped \(summary.skipped.count) unchanged, failed \(summary.failed.count)"
+        "indexed \(summary.indexed.count), skipped \(summary.skipped.count) unchanged, \(summary.notVideo.count) not video, failed \(summary.failed.count)"
             + (summary.pruned.isEmpty ? "" : ", pruned \(summary.pruned.count)")
             + " — \(summary.clips) clip vector(s) in \(String(format: "%.1f", summary.seconds)) s → \(index)"
     }

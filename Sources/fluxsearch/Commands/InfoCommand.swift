@@ -23,7 +23,11 @@ struct InfoCommand: ParsableCommand {
         let budgets: [Budget]
         let videos: Int
         let clips: Int
+        /// Files that could not be indexed; `not_video` and `warnings` count the other records
+        /// (`failure_list` holds all three, told apart by `stage`: "not-video", "warning").
         let failures: Int
+        let notVideo: Int
+        let warnings: Int
         let bankSize: Int
         let bytes: Bytes
         let failureList: [Failure]?
@@ -47,7 +51,10 @@ struct InfoCommand: ParsableCommand {
                 return .init(tokens: b.tokens, role: b.role.rawValue, clips: b.clipCount, frames: plan?.frames, size: plan?.size,
                              pool: plan?.pool, effectiveTokens: plan.map { min($0.pool, b.tokens) })
             },
-            videos: counts.videos, clips: counts.clips, failures: failures.count, bankSize: counts.bankEntries,
+            videos: counts.videos, clips: counts.clips,
+            failures: failures.filter { $0.stage != Indexer.notVideoStage && $0.stage != Indexer.warningStage }.count,
+            notVideo: failures.filter { $0.stage == Indexer.notVideoStage }.count,
+            warnings: failures.filter { $0.stage == Indexer.warningStage }.count, bankSize: counts.bankEntries,
             bytes: .init(database: Int(sizes.database), faiss: Int(sizes.faissFiles.values.reduce(0, +))),
             failureList: errors ? failures.map { .init(path: $0.path, stage: $0.stage, reason: $0.reason) } : nil)
         if output.json { return try printJSON(report) }
@@ -60,13 +67,22 @@ struct InfoCommand: ParsableCommand {
         }.joined(separator: "; ")))
         out("videos   \(counts.videos), clips \(counts.clips), query bank \(counts.bankEntries) captions")
         out("size     database \(formatBytes(report.bytes.database)), FAISS \(formatBytes(report.bytes.faiss))")
-        if failures.isEmpty {
-            out("failures none")
-        } else if errors {
-            out("failures \(failures.count):")
-            for f in failures { out("  \(f.path): \(f.reason) [\(f.stage)]") }
-        } else {
-            out("failures \(failures.count) (list them with --errors)")
+        // Three kinds of records: failures, files that are no video, damaged files indexed anyway.
+        let groups: [(String, [Report.Failure])] = [
+            ("failures", failures.filter { $0.stage != Indexer.notVideoStage && $0.stage != Indexer.warningStage }),
+            ("not video", failures.filter { $0.stage == Indexer.notVideoStage }),
+            ("warnings", failures.filter { $0.stage == Indexer.warningStage }),
+        ].map { ($0.0, $0.1.map { Report.Failure(path: $0.path, stage: $0.stage, reason: $0.reason) }) }
+        for (name, list) in groups {
+            let label = pad(name == "failures" ? "failures" : name, 8)
+            if list.isEmpty {
+                if name == "failures" { out(label + " none") }
+            } else if errors {
+                out(label + " \(list.count):")
+                for f in list { out("  \(displayLine(f.path)): \(f.reason)" + (name == "failures" ? " [\(f.stage)]" : "")) }
+            } else {
+                out(label + " \(list.count) (list them with --errors)")
+            }
         }
     }
 }
