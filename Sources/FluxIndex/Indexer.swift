@@ -157,32 +157,38 @@ public final class Indexer {
         let t0 = Timing.now()
         var summary = Summary()
         let scan = FileScanner.scanReport(paths, recursive: options.recursive)
-        let files = scan.candidates
+        var badNames: [ScanSkip] = []
         summary.missing = scan.missing
         for skip in scan.skipped {
             switch skip.kind {
             case .hidden, .system, .notRegular, .subfolder, .alreadyScanned:
                 summary.notVideo.append(.init(path: skip.path, reason: skip.reason))
                 try? store.recordFailure(path: skip.path, stage: Self.notVideoStage, reason: skip.reason)
-            case .unreadableFolder, .symlinkLoop, .danglingLink, .badName, .unreadable:
+            case .badName:
+                // Indexed under its display name (`\xHH` for each byte that is not UTF-8).
+                badNames.append(skip)
+            case .unreadableFolder, .symlinkLoop, .danglingLink, .unreadable:
                 summary.failed.append(.init(path: skip.path, reason: skip.reason))
                 try? store.recordFailure(path: skip.path, stage: "scan", reason: skip.reason)
             }
         }
         // Decide per file; unreadable files fail here, before any decoding.
+        let files: [(url: URL, path: FileSystemPath?)] = (scan.candidates.map { ($0, nil) }
+            + badNames.map { (URL(fileURLWithPath: $0.path), $0.fileSystemPath) }).sorted { $0.url.path < $1.url.path }
         var jobs: [VideoEmbedder.Job<Job>] = []
-        for url in files {
+        for (url, path) in files {
             do {
-                let fp = try FileFingerprint.compute(url: url)
+                let fp = try (path ?? FileSystemPath(url)).withCString { try FileFingerprint.compute(fileSystemPath: $0, display: url.path) }
                 switch try store.plan(path: url.path, fingerprint: fp) {
                 case .skip: summary.skipped.append(url.path)
                 case .encode(let budgets, _):
-                    jobs.append(.init(url: url, recipe: recipe(budgets: budgets), tag: Job(fingerprint: fp, existing: nil)))
+                    jobs.append(.init(url: url, fileSystemPath: path, recipe: recipe(budgets: budgets), tag: Job(fingerprint: fp, existing: nil)))
                 case .addBudgets(let video, let budgets):
                     // Segments an interrupted run committed at these budgets are not redone.
                     let have = Set(try store.clips(videoId: video.id ?? -1).filter { $0.kind == .segment }
                         .map { ClipSpan(budget: $0.budget, start: $0.start, end: $0.end) })
-                    jobs.append(.init(url: url, recipe: recipe(budgets: budgets, stored: have), tag: Job(fingerprint: fp, existing: video)))
+                    jobs.append(.init(url: url, fileSystemPath: path, recipe: recipe(budgets: budgets, stored: have),
+                                      tag: Job(fingerprint: fp, existing: video)))
                 }
             } catch {
                 summary.failed.append(.init(path: url.path, reason: "\(error)"))
@@ -270,7 +276,10 @@ public final class Indexer {
             }
         }
         if prune {
-            summary.pruned = try store.prune { FileManager.default.fileExists(atPath: $0) }
+            summary.pruned = try store.prune { path in
+                if case .success = FileKind.of(FileSystemPath.resolving(stored: path), followLinks: true) { return true }
+                return false
+            }
         }
         try VectorMirror(store: store).persistAll()
         summary.seconds = Timing.now() - t0

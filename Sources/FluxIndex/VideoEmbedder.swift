@@ -41,14 +41,23 @@ public final class VideoEmbedder {
 
     /// A file and what to cut from it; `tag` is the caller's (an index, a fingerprint…).
     public struct Job<Tag> {
+        /// The file, as shown and stored (a name that is not UTF-8 in its `\xHH` display form).
         public var url: URL
+        /// The file as the system names it, when `url` cannot (a name that is not UTF-8).
+        public var fileSystemPath: FileSystemPath?
         public var recipe: ClipRecipe
         public var tag: Tag
 
-        public init(url: URL, recipe: ClipRecipe, tag: Tag) {
+        public init(url: URL, fileSystemPath: FileSystemPath? = nil, recipe: ClipRecipe, tag: Tag) {
             self.url = url
+            self.fileSystemPath = fileSystemPath
             self.recipe = recipe
             self.tag = tag
+        }
+
+        /// Opens the file.
+        func open() throws -> VideoDecoder {
+            try fileSystemPath.map { try VideoDecoder(path: $0) } ?? VideoDecoder(url: url)
         }
     }
 
@@ -94,8 +103,13 @@ public final class VideoEmbedder {
     /// tower's choice. Throws ``FluxIngest/DecodeError``, ``FluxModels/SamplingError`` or
     /// ``FluxModels/VisionError``.
     public func encode(_ url: URL, plan: SamplingPlan, window: TimeWindow? = nil, projector: Int? = nil) throws -> VisionTower.Output {
+        try encode(try VideoDecoder(url: url), plan: plan, window: window, projector: projector)
+    }
+
+    /// ``encode(_:plan:window:projector:)`` of an open decoder.
+    func encode(_ decoder: VideoDecoder, plan: SamplingPlan, window: TimeWindow?, projector: Int? = nil) throws -> VisionTower.Output {
         try plan.validate()
-        let decoder = try VideoDecoder(url: url)
+        let url = decoder.url
         var output: VisionTower.Output?
         try Self.forEachClip(of: decoder, recipe: .clip(plan, window: window)) { clip in
             output = try tower.encode(clip.tensor, budget: plan.budget, projector: projector)
@@ -108,6 +122,13 @@ public final class VideoEmbedder {
     /// at `plan`'s budget: what indexing stores for the same clip.
     public func embed(_ url: URL, plan: SamplingPlan, window: TimeWindow? = nil) throws -> [Float] {
         try Self.vector(of: encode(url, plan: plan, window: window))
+    }
+
+    /// ``embed(_:plan:window:)`` of the file an index stored as `storedPath` (resolving a
+    /// name that is not UTF-8 from its `\xHH` form: ``FluxIngest/FileSystemPath/resolving(stored:)``).
+    public func embed(storedPath: String, plan: SamplingPlan, window: TimeWindow? = nil) throws -> [Float] {
+        let decoder = try VideoDecoder(path: FileSystemPath.resolving(stored: storedPath))
+        return try Self.vector(of: encode(decoder, plan: plan, window: window))
     }
 
     // MARK: - Many files
@@ -128,9 +149,9 @@ public final class VideoEmbedder {
     /// thread, in job order: `onResult(jobIndex, job, event)`. Every recipe's plans must be
     /// valid (``SamplingPlan/validate()``); a file that fails is reported and skipped.
     public func run<Tag>(_ jobs: [Job<Tag>], onResult: (Int, Job<Tag>, Event) -> Void) {
-        let recipes = jobs.map { (url: $0.url, recipe: $0.recipe) }
+        let recipes = jobs.map { (open: $0.open, recipe: $0.recipe) }
         let pipeline = IngestPipeline<Int, Item>(capacity: queueCapacity) { index, emit in
-            let decoder = try VideoDecoder(url: recipes[index].url)
+            let decoder = try recipes[index].open()
             try emit(.start(decoder.metadata))
             try Self.forEachClip(of: decoder, recipe: recipes[index].recipe) { try emit(.clip($0)) }
             try emit(.end(decoder.metadata, warnings: decoder.warnings))

@@ -40,7 +40,7 @@ extension Retriever {
         for hit in shortlist where vectors[hit.clipId] == nil {
             do {
                 let window = hit.kind == "segment" ? TimeWindow(start: hit.start, end: hit.end) : nil
-                let v = try embedder.embed(URL(fileURLWithPath: hit.path), plan: plan, window: window)
+                let v = try embedder.embed(storedPath: hit.path, plan: plan, window: window)
                 vectors[hit.clipId] = v
                 try store.upsertClips([ClipDraft(start: hit.start, end: hit.end, budget: tokens,
                                                  kind: hit.kind == "segment" ? .segment : .video, vector: v)],

@@ -36,8 +36,14 @@ public struct FileFingerprint: Sendable, Hashable, Codable, CustomStringConverti
     /// - Throws: ``StoreError/io(path:reason:)`` when the file cannot be opened, is not a regular
     ///   file, or a read fails.
     public static func compute(url: URL) throws -> FileFingerprint {
-        let path = url.path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        try url.path.withCString { try compute(fileSystemPath: $0, display: url.path) }
+    }
+
+    /// ``compute(url:)`` for a path given as the system's bytes (a name that is not UTF-8),
+    /// shown in errors as `display`. O_NONBLOCK: a FIFO swapped in since the scan cannot
+    /// block the open.
+    public static func compute(fileSystemPath: UnsafePointer<CChar>, display path: String) throws -> FileFingerprint {
+        let fd = open(fileSystemPath, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw StoreError.io(path: path, reason: "cannot open: \(errnoText())") }
         defer { close(fd) }
 

@@ -93,13 +93,16 @@ final class BadInputFolderTests: XCTestCase {
         let badName = Array(folder.appendingPathComponent("caf").path.utf8CString.dropLast()) + [CChar(bitPattern: 0xE9), 0x2E, 0x6D, 0x70, 0x34, 0]
         let fd = open(badName, O_CREAT | O_WRONLY, 0o644)
         XCTAssertGreaterThanOrEqual(fd, 0)
+        let goodBytes = try Data(contentsOf: folder.appendingPathComponent("good.mp4"))
+        XCTAssertEqual(goodBytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }, goodBytes.count)
         close(fd)
 
         let index = dir.appendingPathComponent("index").path
         let r = try run(["index", folder.path, "--tokens", "256", "--model", model, "--index-dir", index, "--json"])
         XCTAssertEqual(r.status, 0, r.stderr)
         struct Entry: Decodable { let path: String; let reason: String }
-        struct Summary: Decodable { let indexed: [String]; let skipped: [String]; let not_video: [Entry]; let failed: [Entry]; let warnings: [Entry] }
+        struct Summary: Decodable { let indexed: [String]; let skipped: [String]; let not_video: [Entry]; let failed: [Entry]; let warnings: [Entry]
+            let pruned: [String] }
         struct Report: Decodable { let summary: Summary }
         let s = try JSONDecoder().decode(Report.self, from: Data(r.stdout.utf8)).summary
         func names(_ paths: [String]) -> Set<String> {
@@ -110,14 +113,14 @@ final class BadInputFolderTests: XCTestCase {
         print("bad-input folder: indexed \(indexed.sorted()), not video \(notVideo.sorted()), failed \(failed.sorted()), warnings \(warned.sorted())")
 
         for name in ["good.mp4", "good.webm", "sub/deeper/nested.mp4", "spaces and café ☕.mp4", "two\nlines.mp4", "rotated.mp4",
-                     "actually-webm.mp4", "folder.mp4/inside.mp4", "link-to-good.mp4", "corrupt-middle.mp4"] {
+                     "actually-webm.mp4", "folder.mp4/inside.mp4", "link-to-good.mp4", "corrupt-middle.mp4", "caf\\xE9.mp4"] {
             XCTAssertTrue(indexed.contains(name), "\(name) should be indexed")
         }
         for name in ["empty.mp4", "random.mp4", "notes.txt", "still.png", "still.jpg", "sound.m4a", "cover-art.m4a", ".hidden.mp4",
                      "Thumbs.db", "fifo.mp4", "socket.mp4"] + (device ? ["device.mp4"] : []) {
             XCTAssertTrue(notVideo.contains(name), "\(name) should be 'not video'")
         }
-        for name in ["dangling.mp4", "loop.mp4", "caf\\xE9.mp4"] {
+        for name in ["dangling.mp4", "loop.mp4"] {
             XCTAssertTrue(failed.contains(name), "\(name) should have failed with a reason")
         }
         XCTAssertTrue(failed.contains { $0.hasPrefix("sub/up") } || notVideo.contains { $0.hasPrefix("sub/up") }, "the .. link is reported")
@@ -138,11 +141,22 @@ final class BadInputFolderTests: XCTestCase {
         XCTAssertEqual(names(records.filter { $0.stage != "not-video" && $0.stage != "warning" }.map(\.path)), failed)
         XCTAssertEqual(names(records.filter { $0.stage == "warning" }.map(\.path)), warned)
 
+        // The file whose name is not UTF-8 is found again from its stored name: refining
+        // re-encodes every hit from its file, and none fails.
+        struct Q: Decodable { let result: R; struct R: Decodable { let refine: F }; struct F: Decodable { let failed: [String]; let encoded: Int } }
+        let q = try run(["query", "a test pattern", "-k", "20", "--refine-tokens", "512", "--refine-top", "20", "--model", model,
+                         "--index-dir", index, "--json"])
+        XCTAssertEqual(q.status, 0, q.stderr)
+        let refine = try JSONDecoder().decode(Q.self, from: Data(q.stdout.utf8)).result.refine
+        XCTAssertEqual(refine.failed, [])
+        XCTAssertGreaterThan(refine.encoded, 10)
+
         // A second run: everything that indexed is skipped unchanged; the rest is reported again.
-        let again = try run(["index", folder.path, "--model", model, "--index-dir", index, "--json"])
+        let again = try run(["index", folder.path, "--prune", "--model", model, "--index-dir", index, "--json"])
         XCTAssertEqual(again.status, 0, again.stderr)
         let s2 = try JSONDecoder().decode(Report.self, from: Data(again.stdout.utf8)).summary
         XCTAssertEqual(names(s2.skipped), indexed)
+        XCTAssertEqual(s2.pruned, [], "--prune keeps every file that still exists, whatever its name")
         XCTAssertEqual(names(s2.not_video.map(\.path)), notVideo)
     }
 }

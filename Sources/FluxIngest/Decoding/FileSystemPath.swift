@@ -76,6 +76,34 @@ public struct FileSystemPath: Hashable, Sendable, Comparable, CustomStringConver
 
     public var description: String { displayString }
 
+    /// The file a stored path names: the path's own bytes when such an entry exists, else the
+    /// bytes ``displayString`` stands for (each `\xHH` read back as one byte). An index stores
+    /// a name that is not UTF-8 as its display string; this finds the file again.
+    public static func resolving(stored path: String) -> FileSystemPath {
+        let literal = FileSystemPath(path)
+        guard path.contains("\\x"), case .failure = FileKind.of(literal, followLinks: false) else { return literal }
+        var bytes: [UInt8] = []
+        let utf8 = Array(path.utf8)
+        var i = 0
+        while i < utf8.count {
+            if utf8[i] == UInt8(ascii: "\\"), i + 3 < utf8.count, utf8[i + 1] == UInt8(ascii: "x"),
+               let byte = UInt8(String(decoding: utf8[(i + 2)...(i + 3)], as: UTF8.self), radix: 16) {
+                bytes.append(byte)
+                i += 4
+            } else {
+                bytes.append(utf8[i])
+                i += 1
+            }
+        }
+        return FileSystemPath(bytes: bytes)
+    }
+
+    /// Whether an entry exists at this path (without following a final symbolic link).
+    public var exists: Bool {
+        if case .success = FileKind.of(self, followLinks: false) { return true }
+        return false
+    }
+
     /// The last component's bytes ("caf\xE9.mp4" of "/v/caf\xE9.mp4"); empty for "/".
     public var lastComponent: [UInt8] {
         let trimmed = bytes.last == UInt8(ascii: "/") ? Array(bytes.dropLast()) : bytes
