@@ -4,39 +4,13 @@ import FluxIngest
 import Glibc
 #endif
 
-/// Finds candidate video files under the paths a user gives. Whether a file really is a
-/// video is decided by probing it with the decoder, not by its extension; this only skips
-/// what is never a video: hidden files and folders (names starting with "."), and system
-/// files such as Thumbs.db or desktop.ini.
+/// Finds candidate video files under the paths a user gives (``scanReport(_:recursive:)``).
+/// Whether a file really is a video is decided by probing it with the decoder, not by its
+/// extension; the scan only sets aside what is never a video — hidden files and folders
+/// (names starting with "."), system files such as Thumbs.db, FIFOs, devices and sockets —
+/// and what cannot be used, each with its reason.
 public enum FileScanner {
     static let systemNames: Set<String> = ["thumbs.db", "desktop.ini", "icon\r", "ehthumbs.db"]
-
-    /// Regular files under `paths` (files are taken as given), sorted, without duplicates.
-    /// Missing paths are returned in `missing`.
-    public static func scan(_ paths: [String], recursive: Bool = true) -> (files: [URL], missing: [String]) {
-        var files: [URL] = [], missing: [String] = []
-        var seen = Set<String>()
-        let fm = FileManager.default
-        for path in paths {
-            let url = URL(fileURLWithPath: path).standardizedFileURL
-            var isDir: ObjCBool = false
-            guard fm.fileExists(atPath: url.path, isDirectory: &isDir) else { missing.append(path); continue }
-            if !isDir.boolValue {
-                if seen.insert(url.path).inserted { files.append(url) }
-                continue
-            }
-            let options: FileManager.DirectoryEnumerationOptions = recursive ? [.skipsHiddenFiles] : [.skipsHiddenFiles, .skipsSubdirectoryDescendants]
-            guard let walker = fm.enumerator(at: url, includingPropertiesForKeys: [.isRegularFileKey], options: options) else { continue }
-            for case let file as URL in walker {
-                let name = file.lastPathComponent
-                if name.hasPrefix(".") || systemNames.contains(name.lowercased()) { continue }
-                guard (try? file.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true else { continue }
-                let p = file.standardizedFileURL
-                if seen.insert(p.path).inserted { files.append(p) }
-            }
-        }
-        return (files.sorted { $0.path < $1.path }, missing)
-    }
 }
 
 /// Everything a scan met: the files to try, and every entry it did not take, with the reason.
@@ -89,7 +63,8 @@ public struct ScanSkip: Sendable, Equatable {
 }
 
 extension FileScanner {
-    /// Walks `paths` like ``scan(_:recursive:)`` and accounts for every entry met: regular
+    /// Walks `paths` (files are taken as given, folders listed, recursively unless
+    /// `recursive` is false) and accounts for every entry met: regular
     /// files become ``ScanReport/candidates``; hidden and system files, FIFOs, devices,
     /// sockets, unreadable folders, symbolic-link loops, dangling links, names that are not
     /// UTF-8 and folders reached twice are listed in ``ScanReport/skipped`` with a reason;

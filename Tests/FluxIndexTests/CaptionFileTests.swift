@@ -51,10 +51,11 @@ final class FileScannerTests: XCTestCase {
         for name in ["b.mp4", "a.mov", ".secret.mp4", "Thumbs.db", "sub/c.webm", "sub/.hidden/d.mp4", "notes.txt"] {
             try Data("x".utf8).write(to: root.appendingPathComponent(name))
         }
-        let (files, missing) = FileScanner.scan([root.path, root.appendingPathComponent("b.mp4").path, "/nope"])
+        let report = FileScanner.scanReport([root.path, root.appendingPathComponent("b.mp4").path, "/nope"])
+        let (files, missing) = (report.candidates, report.missing)
         XCTAssertEqual(files.map { String($0.path.dropFirst(root.path.count + 1)) }, ["a.mov", "b.mp4", "notes.txt", "sub/c.webm"])
         XCTAssertEqual(missing, ["/nope"])
-        let shallow = FileScanner.scan([root.path], recursive: false).files
+        let shallow = FileScanner.scanReport([root.path], recursive: false).candidates
         XCTAssertEqual(shallow.map(\.lastPathComponent), ["a.mov", "b.mp4", "notes.txt"])
     }
 }

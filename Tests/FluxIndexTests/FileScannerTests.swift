@@ -123,12 +123,4 @@ final class ScanReportTests: XCTestCase {
         let report = FileScanner.scanReport([root.path])
         XCTAssertEqual(kinds(report)["locked"], .unreadableFolder)
     }
-
-    /// The old API keeps its results.
-    func testOldScanUnchanged() throws {
-        touch("a.mp4")
-        let (files, missing) = FileScanner.scan([root.path, "/nonexistent-fluxscan"])
-        XCTAssertEqual(files.map { $0.lastPathComponent }, ["a.mp4"])
-        XCTAssertEqual(missing, ["/nonexistent-fluxscan"])
-    }
 }
