@@ -74,14 +74,14 @@ struct InfoCommand: ParsableCommand {
             ("warnings", failures.filter { $0.stage == Indexer.warningStage }),
         ].map { ($0.0, $0.1.map { Report.Failure(path: $0.path, stage: $0.stage, reason: $0.reason) }) }
         for (name, list) in groups {
-            let label = pad(name == "failures" ? "failures" : name, 8)
+            let label = pad(name, 8)  // "failures " lines up with "index    ", "size     "
             if list.isEmpty {
-                if name == "failures" { out(label + " none") }
+                if name == "failures" { out(label + "none") }
             } else if errors {
-                out(label + " \(list.count):")
+                out(label + "\(list.count):")
                 for f in list { out("  \(displayLine(f.path)): \(f.reason)" + (name == "failures" ? " [\(f.stage)]" : "")) }
             } else {
-                out(label + " \(list.count) (list them with --errors)")
+                out(label + "\(list.count) (list them with --errors)")
             }
         }
     }
