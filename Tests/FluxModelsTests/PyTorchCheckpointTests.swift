@@ -294,3 +294,23 @@ extension PyTorchCheckpointTests {
         for name in ckpt.tensorNames { try assertBitExact(ckpt, name, folder: "module") }
     }
 }
+
+extension PyTorchCheckpointTests {
+    /// 100 tensors (memo indices past 255) under "state_dict", next to "optimizer" and "epoch";
+    /// the int entry inside the state dict is ignored, as the Python converter does.
+    func testManyTensorsUnderStateDictBesideOptimizer() throws {
+        let ckpt = try Self.open("many.pth")
+        XCTAssertEqual(ckpt.containerPath, ["state_dict"])
+        XCTAssertEqual(ckpt.tensorNames, (0..<100).map { "blocks.\($0).w" })
+        XCTAssertEqual(ckpt.ignoredKeys, ["backbone.step"])
+        for name in ckpt.tensorNames { try assertBitExact(ckpt, name, folder: "many") }
+    }
+
+    /// The same checkpoint as nested.pth with ZIP64 end-of-directory and extra fields.
+    func testZip64Records() throws {
+        let ckpt = try Self.open("zip64.pth")
+        XCTAssertEqual(ckpt.archivePrefix, "zip64")
+        XCTAssertEqual(ckpt.tensorNames, ["blocks.0.attn.qkv.weight", "norm.bias", "pos_embed", "cls_token", "scale"])
+        for name in ckpt.tensorNames { try assertBitExact(ckpt, name, folder: "nested") }
+    }
+}
