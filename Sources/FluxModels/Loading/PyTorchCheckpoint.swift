@@ -45,8 +45,8 @@ public struct PyTorchTensorInfo: Equatable, Sendable {
 /// ``ignoredKeys``), and the prefixes `module.`, `backbone.`, `encoder.` are stripped
 /// repeatedly from the front of each key; ``tensorNames`` are the stripped names in file order.
 ///
-/// Conforms to ``WeightSource``, so a tower can load from it directly. Thread-safe: reads of
-/// the archive are serialised.
+/// Conforms to ``WeightSource``, so a tower can load from it directly. Thread-safe: the
+/// archive is memory-mapped and nothing changes after `init`.
 public final class PyTorchCheckpoint: WeightSource, @unchecked Sendable {
     /// The prefixes stripped from the front of every key, as by the Python converter.
     public static let strippedPrefixes = ["module.", "backbone.", "encoder."]
@@ -68,7 +68,6 @@ public final class PyTorchCheckpoint: WeightSource, @unchecked Sendable {
 
     private let infos: [String: PyTorchTensorInfo]
     private let archive: CheckpointZipReader
-    private let lock = NSLock()
 
     /// Opens and validates a checkpoint. Throws ``PyTorchCheckpointError`` (the file is not a
     /// torch.save archive, the pickle is malformed or refused, a tensor reaches outside its
@@ -160,6 +159,17 @@ public final class PyTorchCheckpoint: WeightSource, @unchecked Sendable {
         let info = try info(named: name)
         var values = [Float](repeating: 0, count: info.elementCount)
         let bytes = try storageBytes(info)
+        if info.dtype == .float32, info.isContiguous, info.elementCount > 0 {  // little-endian hosts: one copy
+            var check: UInt32 = 1
+            if withUnsafeBytes(of: &check, { $0[0] }) == 1 {
+                values.withUnsafeMutableBytes { out in
+                    bytes.withUnsafeBytes { raw in
+                        out.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[info.storageOffset * 4 ..< (info.storageOffset + info.elementCount) * 4]))
+                    }
+                }
+                return Tensor(shape: info.shape, values: values)
+            }
+        }
         bytes.withUnsafeBytes { raw in
             values.withUnsafeMutableBufferPointer { out in
                 PyTorchCheckpoint.gather(info) { dst, src in out[dst] = info.dtype.float(at: src, in: raw) }
@@ -196,9 +206,7 @@ public final class PyTorchCheckpoint: WeightSource, @unchecked Sendable {
     // MARK: - internals
 
     private func storageBytes(_ info: PyTorchTensorInfo) throws -> Data {
-        lock.lock()
-        defer { lock.unlock() }
-        return try archive.read("\(archivePrefix)/data/\(info.storageKey)")
+        try archive.read("\(archivePrefix)/data/\(info.storageKey)")
     }
 
     /// Calls `body(destination index, storage element index)` for every element, row-major.
