@@ -314,3 +314,26 @@ extension PyTorchCheckpointTests {
         for name in ckpt.tensorNames { try assertBitExact(ckpt, name, folder: "nested") }
     }
 }
+
+extension PyTorchCheckpointTests {
+    /// A tower's loader reads a checkpoint like any other WeightSource: declared shapes checked,
+    /// values as stored, a mis-shaped declaration reported as a tensor mismatch.
+    func testParameterLoaderReadsFromACheckpoint() throws {
+        let ckpt = try Self.open("nested.pth")
+        var table = ParameterTable()
+        table.declare("blocks.0.attn.qkv.weight", [6, 4])
+        table.declare("norm.bias", [4])
+        table.declare("pos_embed", [1, 5, 4])
+        table.declare("cls_token", [1, 1, 4])
+        table.declare("scale", [])
+        let loaded = try ParameterLoader.load(table, from: ckpt, tower: "test", prefixes: [""])
+        XCTAssertEqual(loaded["pos_embed"].scalars, try ckpt.tensor(named: "pos_embed").scalars)
+
+        var wrong = ParameterTable()
+        wrong.declare("norm.bias", [5])
+        XCTAssertThrowsError(try ParameterLoader.load(wrong, from: ckpt, tower: "test", prefixes: [""])) { error in
+            guard case .tensorMismatch(_, "test", _, _, let shapes)? = error as? ModelLoadingError else { return XCTFail("\(error)") }
+            XCTAssertEqual(shapes.map(\.key), ["norm.bias"])
+        }
+    }
+}
