@@ -337,3 +337,33 @@ extension PyTorchCheckpointTests {
         }
     }
 }
+
+extension PyTorchCheckpointTests {
+    /// A pickle written by hand (torch.load reads it as {'w': tensor([1., 2., 3.])}), and the
+    /// same with a view past its storage and with a storage size that disagrees with its entry.
+    func testHandWrittenPickleAndStorageBounds() throws {
+        let ckpt = try Self.open("handmade.pth")
+        XCTAssertEqual(ckpt.archivePrefix, "archive")
+        XCTAssertEqual(try ckpt.info(named: "w").storageOffset, 1)
+        XCTAssertEqual(try ckpt.tensor(named: "w").scalars, [1, 2, 3])
+        expectError("outside.pth") {
+            if case .invalidTensor(_, "w", let reason) = $0 { return reason.contains("reach element 4") }
+            return false
+        }
+        expectError("numel.pth") {
+            if case .corruptEntry(_, "archive/data/0", let reason) = $0 { return reason.contains("5 × float32") }
+            return false
+        }
+    }
+
+    /// One flipped byte in a storage: opening succeeds (data is read on demand), reading fails.
+    func testCorruptStorageIsDetectedByCRC() throws {
+        let ckpt = try Self.open("crc.pth")
+        XCTAssertNoThrow(try ckpt.tensor(named: "norm.bias"))
+        XCTAssertThrowsError(try ckpt.tensor(named: "blocks.0.attn.qkv.weight")) { error in
+            guard case .corruptEntry(_, let entry, let reason)? = error as? PyTorchCheckpointError else { return XCTFail("\(error)") }
+            XCTAssertTrue(entry.hasSuffix("/data/0"))
+            XCTAssertTrue(reason.contains("CRC-32"), reason)
+        }
+    }
+}
