@@ -22,13 +22,15 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
     ],
     targets: [
         // System libraries: module map + shim header only.
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CFFmpeg", pkgConfig: "libavformat",
                        providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]),
-        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // Named CFluxZlib: ZIPFoundation brings a module called CZlib of its own on Linux.
+        .systemLibrary(name: "CFluxZlib", providers: [.apt(["zlib1g-dev"])]),
         // Our own plain-C API over Debian's static libfaiss (which has no C API compiled in).
         .target(name: "FaissBridge",
                 linkerSettings: [.linkedLibrary("faiss"), .linkedLibrary("gomp"),
@@ -38,7 +40,7 @@ let package = Package(
         .target(name: "CFluxKernels", cSettings: kernelCFlags),
         .target(name: "FluxCore", dependencies: ["CBLAS", "CFluxKernels"]),
         // Model towers: FluxViT / InternVideo2 vision, MobileCLIP text, tokenizer, loading.
-        .target(name: "FluxModels", dependencies: ["FluxCore", "CZlib"]),
+        .target(name: "FluxModels", dependencies: ["FluxCore", "CFluxZlib", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         // Video ingestion: libav decoding, frame sampling, preprocessing, the bounded pipeline.
         .target(name: "FluxIngest", dependencies: ["FluxCore", "CFFmpeg"]),
         // The SQLite store (GRDB) and its derived FAISS indexes.

@@ -1,4 +1,4 @@
-import CZlib
+import CFluxZlib
 import Foundation
 
 /// The CLIP byte-level BPE vocabulary: 49 408 tokens built from `bpe_simple_vocab_16e6.txt.gz`.
