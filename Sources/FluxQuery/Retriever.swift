@@ -80,18 +80,18 @@ public final class Retriever {
         let budget = try resolveBudget(options.budget)
         var pool = options.pool ?? max(50, 10 * options.k)
         var hits = try mirror.search(budget: budget, query: q, k: pool)
+        var infos = try store.clips(ids: hits.map(\.clipId))
         // One clip per video can leave fewer than k videos in the pool (many segments of a
         // few videos): widen it until k videos are in or the index has no more clips.
-        while options.perVideo, options.pool == nil, hits.count == pool,
-              Set(try store.clips(ids: hits.map(\.clipId)).map(\.videoId)).count < options.k {
+        while options.perVideo, options.pool == nil, hits.count == pool, Set(infos.map(\.videoId)).count < options.k {
             pool *= 4
             hits = try mirror.search(budget: budget, query: q, k: pool)
+            infos = try store.clips(ids: hits.map(\.clipId))
         }
         let t1 = Timing.now()
 
         let bank = try bank()
         let mode = options.rerank ?? (bank.isEmpty ? .none : .dsl)
-        let infos = try store.clips(ids: hits.map(\.clipId))
         let cosineByID = Dictionary(hits.map { ($0.clipId, $0.score) }, uniquingKeysWith: { a, _ in a })
         var cosines = infos.map { cosineByID[$0.id] ?? 0 }
         var weights = [Float](repeating: 1, count: infos.count)
