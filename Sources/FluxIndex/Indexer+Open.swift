@@ -83,8 +83,7 @@ extension Indexer {
         let hash = try model.weightHash()
         var options: Options
         var storedBudgets: [Int] = []
-        if IndexStore.exists(at: index) {
-            let existing = try IndexStore.open(at: index)
+        if let existing = try openFinished(index) {
             let settings = try existing.settings()
             storedBudgets = try existing.indexedBudgets()
             if let recorded = IndexSampling(descriptor: settings.sampling) {
@@ -118,6 +117,18 @@ extension Indexer {
         let indexer = try Indexer(store: store, tower: tower, options: options)
         indexer.lock = lock
         return indexer
+    }
+
+    /// The index at `index` when one was created completely; nil when there is none, or when
+    /// a run was killed while creating it (``IndexStore/openOrCreate(at:settings:budgets:seedBank:)``
+    /// then creates it anew).
+    static func openFinished(_ index: URL) throws -> IndexStore? {
+        guard IndexStore.exists(at: index) else { return nil }
+        do {
+            return try IndexStore.open(at: index)
+        } catch StoreError.noIndex {
+            return nil
+        }
     }
 
     /// The recorded sampling with the request's flags checked against it.

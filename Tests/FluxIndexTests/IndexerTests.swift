@@ -82,4 +82,14 @@ final class IndexerTests: XCTestCase {
                        "every existing index holds this string; changing it would make them unopenable")
         XCTAssertEqual(settings.modelWeightHash, try model.weightHash())
     }
+
+    /// A run killed while creating the index leaves index.sqlite without its settings; the
+    /// next run finishes creating it instead of saying there is no index.
+    func testARunKilledWhileCreatingTheIndexIsFinishedByTheNext() throws {
+        try FileManager.default.createDirectory(at: index, withIntermediateDirectories: true)
+        try Data().write(to: index.appendingPathComponent("index.sqlite"))
+        let summary = try open([256]).run(paths: [clips.path])
+        XCTAssertEqual(summary.indexed.count, 2)
+        XCTAssertEqual(try IndexStore.open(at: index).counts().videos, 2)
+    }
 }
