@@ -81,24 +81,22 @@ extension Indexer {
         let model = try ModelDirectory(modelURL)
         let table = model.samplingTable
         let hash = try model.weightHash()
-        var options: Options
+        // How clips are sampled: as the index records (flags checked against it), else as asked.
+        var sampling = IndexSampling(table: table.entries, frames: request.frames, size: request.size, segments: request.segments)
         var storedBudgets: [Int] = []
         if let existing = try openFinished(index) {
             let settings = try existing.settings()
             storedBudgets = try existing.indexedBudgets()
             if let recorded = IndexSampling(descriptor: settings.sampling) {
-                options = try merge(request, into: recorded, index: index.path)
+                try check(request, against: recorded, index: index.path)
                 if recorded.table != table.entries, settings.modelWeightHash == hash {
                     throw IndexRequestError.tableChanged(index: index.path, model: model.url.path)
                 }
-            } else {
-                options = Options(budgets: [], request: request)
+                sampling = recorded
             }
-        } else {
-            options = Options(budgets: [], request: request)
         }
-        options.samplingTable = FlexiSamplingTable(patchSize: table.patchSize, entries: options.samplingTable.entries.isEmpty ? table.entries : options.samplingTable.entries)
-        options.budgets = request.budgets ?? (storedBudgets.isEmpty ? [options.sampling.defaultBudget(patchSize: table.patchSize)] : storedBudgets)
+        var options = Options(budgets: [], sampling: sampling, patchSize: table.patchSize)
+        options.budgets = request.budgets ?? (storedBudgets.isEmpty ? [sampling.defaultBudget(patchSize: table.patchSize)] : storedBudgets)
         options.recursive = request.recursive
         // Validate every budget before the index is created or touched.
         _ = try Indexer.plans(options)
@@ -131,8 +129,9 @@ extension Indexer {
         }
     }
 
-    /// The recorded sampling with the request's flags checked against it.
-    static func merge(_ request: Request, into recorded: IndexSampling, index: String) throws -> Options {
+    /// Throws ``IndexRequestError/conflict(index:flag:stored:requested:)`` for a flag that
+    /// asks for other sampling than the index records.
+    static func check(_ request: Request, against recorded: IndexSampling, index: String) throws {
         func check<T: Equatable>(_ flag: String, _ asked: T?, _ have: T?, _ show: (T?) -> String) throws {
             guard let asked, asked != have else { return }
             throw IndexRequestError.conflict(index: index, flag: flag, stored: show(have), requested: show(asked))
@@ -143,14 +142,6 @@ extension Indexer {
             w.map { $0.stride == $0.length ? Self.number($0.length) : "\(Self.number($0.length)):\(Self.number($0.stride))" }
                 ?? "(only videos over \(Self.number(recorded.autoSegmentAfter)) s are segmented)"
         }
-        var options = Options(budgets: [])
-        options.samplingTable = FlexiSamplingTable(entries: recorded.table)
-        options.frames = recorded.frames
-        options.size = recorded.size
-        options.segments = recorded.segments
-        options.autoSegmentAfter = recorded.autoSegmentAfter
-        options.autoSegment = recorded.autoSegment
-        return options
     }
 
     static func number(_ x: Double) -> String { x == x.rounded() ? String(Int(x)) : String(x) }
@@ -165,12 +156,14 @@ extension Indexer {
 }
 
 extension Indexer.Options {
-    /// Options for a new index from a request (the model's table is filled in by ``Indexer/open(index:modelURL:request:)``).
-    init(budgets: [Int], request: Indexer.Request) {
+    /// Options that sample as `sampling` says (its table with patch side `patchSize` pixels).
+    init(budgets: [Int], sampling: IndexSampling, patchSize: Int) {
         self.init(budgets: budgets)
-        samplingTable = FlexiSamplingTable(entries: [])
-        frames = request.frames
-        size = request.size
-        segments = request.segments
+        samplingTable = FlexiSamplingTable(patchSize: patchSize, entries: sampling.table)
+        frames = sampling.frames
+        size = sampling.size
+        segments = sampling.segments
+        autoSegmentAfter = sampling.autoSegmentAfter
+        autoSegment = sampling.autoSegment
     }
 }
