@@ -23,6 +23,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
     ],
     targets: [
         // System libraries: module map + shim header only.
@@ -40,7 +43,11 @@ let package = Package(
         .target(name: "CFluxKernels", cSettings: kernelCFlags),
         .target(name: "FluxCore", dependencies: ["CBLAS", "CFluxKernels"]),
         // Model towers: FluxViT / InternVideo2 vision, MobileCLIP text, tokenizer, loading.
-        .target(name: "FluxModels", dependencies: ["FluxCore", "CFluxZlib", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        .target(name: "FluxModels", dependencies: ["FluxCore", "CFluxZlib", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                                                   .product(name: "Crypto", package: "swift-crypto")]),
+        // Installed models: the models folder, the registry of known models, downloads.
+        .target(name: "FluxModelHub", dependencies: ["FluxModels", .product(name: "Crypto", package: "swift-crypto"),
+                                                     .product(name: "AsyncHTTPClient", package: "async-http-client")]),
         // Video ingestion: libav decoding, frame sampling, preprocessing, the bounded pipeline.
         .target(name: "FluxIngest", dependencies: ["FluxCore", "CFFmpeg"]),
         // The SQLite store (GRDB) and its derived FAISS indexes.
@@ -54,11 +61,15 @@ let package = Package(
         .target(name: "FluxEval", dependencies: ["FluxCore", "FluxModels", "FluxIngest", "FluxStore", "FluxIndex"]),
         // The thin CLI.
         .executableTarget(name: "fluxsearch",
-                          dependencies: ["FluxCore", "FluxModels", "FluxIngest", "FluxStore", "FluxIndex", "FluxQuery", "FluxEval",
+                          dependencies: ["FluxCore", "FluxModels", "FluxIngest", "FluxStore", "FluxIndex", "FluxQuery", "FluxEval", "FluxModelHub",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "FluxCoreTests", dependencies: ["FluxCore"], exclude: ["Fixtures"]),
         .testTarget(name: "FluxModelsTests", dependencies: ["FluxModels"], exclude: ["Fixtures"]),
+        .testTarget(name: "FluxModelHubTests", dependencies: ["FluxModelHub",
+                                                              .product(name: "NIOCore", package: "swift-nio"),
+                                                              .product(name: "NIOPosix", package: "swift-nio"),
+                                                              .product(name: "NIOHTTP1", package: "swift-nio")]),
         .testTarget(name: "FluxIngestTests", dependencies: ["FluxIngest"], exclude: ["Fixtures"]),
         // Test helpers shared by the index and query tests: generated clips, a tiny random model.
         .target(name: "FluxTestSupport", dependencies: ["FluxModels"], path: "Tests/FluxTestSupport"),

@@ -1,0 +1,8 @@
+import XCTest
+@testable import FluxModelHub
+
+final class FluxModelHubTests: XCTestCase {
+    func testModuleLinks() {
+        XCTAssertNotNil(FluxModelHub.self)
+    }
+}
