@@ -13,16 +13,27 @@ final class TextTowerParityTests: XCTestCase {
     func testOutputsMatchReference() throws {
         for model in Self.models {
             let (dir, spec) = try TextFixtures.towerCase(model)
-            let tower = try TextTower.load(modelDirectory: dir)
-            XCTAssertEqual(spec.tokens.count, spec.outputs.count)
-            for (i, tokens) in spec.tokens.enumerated() {
-                for extent in [TextTower.Extent.throughEndToken, .full] {
-                    let out = try tower.encode(tokens, extent: extent)
-                    let diff = maxAbsDiff(out, spec.outputs[i])
-                    XCTAssertLessThanOrEqual(diff, Self.tolerance, "\(model) sequence \(i) \(extent): maxdiff \(diff); first pairs \(Array(zip(out, spec.outputs[i]).prefix(4)))")
-                }
-                XCTAssertEqual(try tower.plan(tokens, extent: .full).pool, spec.pool[i], "\(model) sequence \(i): pooled position")
+            try checkOutputs(model, try TextTower.load(modelDirectory: dir), spec)
+        }
+    }
+
+    /// tiny-causal's text tower in MobileCLIP's layout (Fixtures/import/inputs/mobileclip-like.pt),
+    /// imported by the Swift importer, gives the reference outputs.
+    func testOutputsMatchReferenceOnSwiftImportedModel() throws {
+        let (_, spec) = try TextFixtures.towerCase("tiny-causal")
+        let dir = try ImportFixtures.imported("mobileclip", self)
+        try checkOutputs("tiny-causal (imported)", try TextTower.load(modelDirectory: dir), spec)
+    }
+
+    private func checkOutputs(_ model: String, _ tower: TextTower, _ spec: TextFixtures.TowerCase) throws {
+        XCTAssertEqual(spec.tokens.count, spec.outputs.count)
+        for (i, tokens) in spec.tokens.enumerated() {
+            for extent in [TextTower.Extent.throughEndToken, .full] {
+                let out = try tower.encode(tokens, extent: extent)
+                let diff = maxAbsDiff(out, spec.outputs[i])
+                XCTAssertLessThanOrEqual(diff, Self.tolerance, "\(model) sequence \(i) \(extent): maxdiff \(diff); first pairs \(Array(zip(out, spec.outputs[i]).prefix(4)))")
             }
+            XCTAssertEqual(try tower.plan(tokens, extent: .full).pool, spec.pool[i], "\(model) sequence \(i): pooled position")
         }
     }
 

@@ -13,8 +13,22 @@ final class VisionTowerParityTests: XCTestCase {
         }
     }
 
-    private func check(_ fixture: VisionFixtureCase) throws {
-        let model = try ModelDirectory(fixture.modelDirectory)
+    /// The same cases on models imported by the Swift importer from the official-layout
+    /// checkpoints the fixture models were converted from (Fixtures/import/inputs).
+    func testEveryFixtureCaseMatchesTheReferenceOnSwiftImportedModels() throws {
+        var imported: [String: URL] = [:]
+        for name in ["fluxvit-tiny", "internvideo2-tiny"] {
+            imported["models/" + name] = try ImportFixtures.imported(name, self)
+        }
+        let cases = try VisionFixtureCase.all()
+        XCTAssertGreaterThanOrEqual(cases.count, 10)
+        for fixture in cases {
+            try check(fixture, model: try XCTUnwrap(imported[fixture.spec.model], "no imported model for \(fixture.spec.model)"))
+        }
+    }
+
+    private func check(_ fixture: VisionFixtureCase, model modelURL: URL? = nil) throws {
+        let model = try ModelDirectory(modelURL ?? fixture.modelDirectory)
         let tower = try model.visionTower()
         let clips = fixture.input
         let c = tower.configuration

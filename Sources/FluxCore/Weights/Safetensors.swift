@@ -133,6 +133,12 @@ public final class SafetensorsFile: @unchecked Sendable {
         return (info.shape, values)
     }
 
+    /// The stored bytes of `name`, exactly as in the file (little-endian, its own dtype).
+    public func rawBytes(named name: String) throws -> Data {
+        let info = try info(named: name)
+        return Data(bytes: payload(info), count: info.byteRange.count)
+    }
+
     /// Whether `name` would be returned zero-copy by ``tensor(named:)`` (aligned F32).
     public func isZeroCopy(_ name: String) -> Bool {
         guard let info = entries[name], info.dtype == .f32 else { return false }

@@ -5,10 +5,10 @@ import Foundation
 /// Written out rather than using `Float16` so that they behave the same on every platform
 /// (Swift has no `Float16` on macOS x86_64). Narrowing rounds to nearest, ties to even;
 /// NaN stays NaN (quieted), ±Inf and ±0 are preserved, overflow goes to ±Inf.
-enum HalfConversion {
+public enum HalfConversion {
     /// binary16 bits → Float (exact).
     @inline(__always)
-    static func float(fromHalf h: UInt16) -> Float {
+    public static func float(fromHalf h: UInt16) -> Float {
         let sign: UInt32 = UInt32(h & 0x8000) << 16
         let exp = UInt32(h >> 10) & 0x1F
         let mant = UInt32(h & 0x3FF)
@@ -25,7 +25,7 @@ enum HalfConversion {
 
     /// Float → binary16 bits, round to nearest, ties to even.
     @inline(__always)
-    static func half(from f: Float) -> UInt16 {
+    public static func half(from f: Float) -> UInt16 {
         let bits = f.bitPattern
         let sign = UInt16((bits >> 16) & 0x8000)
         let exp = Int((bits >> 23) & 0xFF)
@@ -49,11 +49,11 @@ enum HalfConversion {
 
     /// bfloat16 bits → Float (exact).
     @inline(__always)
-    static func float(fromBFloat16 b: UInt16) -> Float { Float(bitPattern: UInt32(b) << 16) }
+    public static func float(fromBFloat16 b: UInt16) -> Float { Float(bitPattern: UInt32(b) << 16) }
 
     /// Float → bfloat16 bits, round to nearest, ties to even.
     @inline(__always)
-    static func bfloat16(from f: Float) -> UInt16 {
+    public static func bfloat16(from f: Float) -> UInt16 {
         let bits = f.bitPattern
         if f.isNaN { return UInt16(bits >> 16) | 0x0040 }  // keep sign, force quiet
         let bias: UInt32 = 0x7FFF + ((bits >> 16) & 1)

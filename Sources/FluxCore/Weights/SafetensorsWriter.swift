@@ -44,6 +44,9 @@ public struct SafetensorsWriter {
     private enum Payload {
         case float(Tensor, FloatEncoding)
         case int64([Int64])
+        /// Produced at write time, one tensor at a time, so that a large model is never held
+        /// in memory whole (the checkpoint importer streams this way).
+        case deferred(FloatEncoding, () throws -> Tensor)
     }
 
     private struct Entry {
@@ -69,6 +72,15 @@ public struct SafetensorsWriter {
     /// Adding a name twice, or the reserved name `__metadata__`, is a programming error.
     public mutating func add(_ name: String, _ tensor: Tensor, encoding: FloatEncoding = .f32) {
         insert(Entry(name: name, dtype: encoding.dtype, shape: tensor.shape, payload: .float(tensor, encoding)))
+    }
+
+    /// Adds a Float32 tensor of `shape` that `produce` makes when ``write(to:)`` reaches it
+    /// (tensors are written in data order, and each is released before the next is made).
+    /// `produce` must return exactly `shape`; otherwise writing fails and nothing is renamed.
+    public mutating func add(_ name: String, shape: [Int], encoding: FloatEncoding = .f32,
+                             produce: @escaping () throws -> Tensor) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "SafetensorsWriter: negative dimension in \(shape) for '\(name)'")
+        insert(Entry(name: name, dtype: encoding.dtype, shape: shape, payload: .deferred(encoding, produce)))
     }
 
     /// Adds an `I64` tensor; `values.count` must equal the product of `shape`.
@@ -146,20 +158,30 @@ public struct SafetensorsWriter {
         case .int64(let values):
             let le = values.map { $0.littleEndian }
             try le.withUnsafeBytes { try out.append($0) }
-        case .float(let t, let encoding):
-            let src = UnsafeBufferPointer(start: t.data, count: t.count)
-            switch encoding {
-            case .f32:
-                #if _endian(little)
-                try out.append(UnsafeRawBufferPointer(src))
-                #else
-                try out.append(chunksOf: src) { $0.bitPattern.littleEndian }
-                #endif
-            case .f16:
-                try out.append(chunksOf: src) { HalfConversion.half(from: $0).littleEndian }
-            case .bf16:
-                try out.append(chunksOf: src) { HalfConversion.bfloat16(from: $0).littleEndian }
+        case .deferred(let encoding, let produce):
+            let t = try produce()
+            guard t.shape == e.shape else {
+                throw WeightFileError.io(path: out.path, reason: "tensor '\(e.name)' was declared \(e.shape) but produced \(t.shape)")
             }
+            try writeFloats(t, encoding, to: out)
+        case .float(let t, let encoding):
+            try writeFloats(t, encoding, to: out)
+        }
+    }
+
+    private func writeFloats(_ t: Tensor, _ encoding: FloatEncoding, to out: FileOutput) throws {
+        let src = UnsafeBufferPointer(start: t.data, count: t.count)
+        switch encoding {
+        case .f32:
+            #if _endian(little)
+            try out.append(UnsafeRawBufferPointer(src))
+            #else
+            try out.append(chunksOf: src) { $0.bitPattern.littleEndian }
+            #endif
+        case .f16:
+            try out.append(chunksOf: src) { HalfConversion.half(from: $0).littleEndian }
+        case .bf16:
+            try out.append(chunksOf: src) { HalfConversion.bfloat16(from: $0).littleEndian }
         }
     }
 
