@@ -64,6 +64,9 @@ let package = Package(
                           dependencies: ["FluxCore", "FluxModels", "FluxIngest", "FluxStore", "FluxIndex", "FluxQuery", "FluxEval", "FluxModelHub",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
+        // libFuzzer target over the checkpoint reader (Tools/fuzz/run.sh); built normally it replays inputs.
+        .executableTarget(name: "checkpoint-fuzzer", dependencies: ["FluxModels"]),
+
         .testTarget(name: "FluxCoreTests", dependencies: ["FluxCore"], exclude: ["Fixtures"]),
         .testTarget(name: "FluxModelsTests", dependencies: ["FluxModels"], exclude: ["Fixtures"]),
         .testTarget(name: "FluxModelHubTests", dependencies: ["FluxModelHub",

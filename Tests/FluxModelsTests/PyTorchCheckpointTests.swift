@@ -367,3 +367,27 @@ extension PyTorchCheckpointTests {
         }
     }
 }
+
+extension PyTorchCheckpointTests {
+    /// The rest of the malformed-checkpoint corpus: absurd shapes are refused before anything is
+    /// allocated for them; files that are not zip archives get the re-save advice.
+    func testAbsurdShapesAreRefusedBeforeAllocating() {
+        expectError("absurd.pth") {
+            if case .invalidTensor(_, "w", let reason) = $0 { return reason.contains("too many elements") }
+            return false
+        }
+        expectError("huge.pth") {
+            if case .invalidTensor(_, "w", let reason) = $0 { return reason.contains("more than its storage") }
+            return false
+        }
+    }
+
+    func testFilesThatAreNotZipArchives() {
+        for name in ["legacy.pth", "zeros.pth"] {
+            expectError(name) {
+                if case .notAZipArchive = $0 { return $0.description.contains("re-save") }
+                return false
+            }
+        }
+    }
+}

@@ -20,6 +20,13 @@ public struct CheckpointImportReport: Sendable {
     public let visionAlign: String?
     /// One-line notes and warnings, in the order they arose.
     public let notes: [String]
+
+    /// The same report for the directory after it was moved to `url`.
+    public func moved(to url: URL) -> CheckpointImportReport {
+        CheckpointImportReport(directory: url, configuration: configuration, kind: kind, tensorCount: tensorCount,
+                               dropped: dropped, resampledFrom: resampledFrom, resampledTo: resampledTo,
+                               visionAlign: visionAlign, notes: notes)
+    }
 }
 
 /// Turns official checkpoints into a fluxsearch model directory (config.json,
@@ -181,6 +188,41 @@ public enum CheckpointImporter {
         }
         guard missing.isEmpty, unexpected.isEmpty, wrong.isEmpty else {
             throw CheckpointImportError.tableMismatch(part: part, missing: missing, unexpected: unexpected, wrongShape: wrong)
+        }
+    }
+}
+
+extension CheckpointImporter {
+    /// What `url` holds, from its keys (reads the file's index only, not its tensor data).
+    public static func detectKind(of url: URL) throws -> CheckpointImportOptions.Kind {
+        try CheckpointPartition.detectKind(CheckpointSource(url: url))
+    }
+
+    /// Sorts several official files into a main checkpoint, a `--text` file and a
+    /// `--vision-base` file by what they hold: a MobileCLIP file is the text tower; with a CLIP
+    /// container and a bare tower, the container is the main file and the tower its base.
+    /// - Throws: ``CheckpointImportError/needsOption(reason:)`` when the roles are ambiguous.
+    public static func assignRoles(_ files: [URL]) throws -> (main: URL, text: URL?, visionBase: URL?) {
+        guard !files.isEmpty else { throw CheckpointImportError.needsOption(reason: "no checkpoint given") }
+        if files.count == 1 { return (files[0], nil, nil) }
+        var text: [URL] = [], clip: [URL] = [], towers: [URL] = []
+        for f in files {
+            switch try detectKind(of: f) {
+            case .mobileclip: text.append(f)
+            case .clip: clip.append(f)
+            default: towers.append(f)
+            }
+        }
+        func ambiguous(_ why: String) -> CheckpointImportError {
+            .needsOption(reason: "cannot tell the files' roles: \(why); give one file and name the others with --text FILE and --vision-base FILE")
+        }
+        guard text.count <= 1 else { throw ambiguous("\(text.count) files hold only a text tower") }
+        switch (clip.count, towers.count) {
+        case (1, 0): return (clip[0], text.first, nil)
+        case (1, 1): return (clip[0], text.first, towers[0])
+        case (0, 1): return (towers[0], text.first, nil)
+        case (0, 0): return (text[0], nil, nil)
+        default: throw ambiguous("\(clip.count) CLIP containers and \(towers.count) bare vision towers")
         }
     }
 }

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Fuzzes the PyTorch checkpoint reader (zip + restricted unpickler) with libFuzzer and
+# AddressSanitizer for SECONDS (default 600), seeded with the committed .pth fixtures.
+# Not part of CI. Findings land in .build-fuzz/findings (crash-*, timeout-*, oom-*).
+#
+#   Tools/fuzz/run.sh 600
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+seconds="${1:-600}"
+swift build --scratch-path .build-fuzz --product checkpoint-fuzzer \
+  -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -parse-as-library 2>&1 | tail -3
+bin="$(swift build --scratch-path .build-fuzz --show-bin-path)/checkpoint-fuzzer"
+mkdir -p .build-fuzz/corpus .build-fuzz/findings
+cp Tests/FluxModelsTests/Fixtures/pth/*.pth .build-fuzz/corpus/ 2>/dev/null || true
+cp Tests/FluxModelsTests/Fixtures/import/inputs/*.pt* .build-fuzz/corpus/ 2>/dev/null || true
+exec "$bin" .build-fuzz/corpus -max_total_time="$seconds" -max_len=1048576 -rss_limit_mb=2048 \
+  -timeout=10 -artifact_prefix=.build-fuzz/findings/ -print_final_stats=1
