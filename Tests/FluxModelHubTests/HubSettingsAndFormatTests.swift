@@ -102,3 +102,25 @@ extension ModelFileSource {
         return nil
     }
 }
+
+import NIOCore
+
+extension HubSettingsAndFormatTests {
+    func testTransportErrorsAreSortedIntoOfflineAndInterrupted() {
+        func kind(_ error: Error) -> String {
+            switch NetworkFailure.classify(error) {
+            case .unreachable?: return "unreachable"
+            case .dropped?: return "dropped"
+            case nil: return "other"
+            }
+        }
+        XCTAssertEqual(kind(IOError(errnoCode: ECONNREFUSED, reason: "connect")), "unreachable")
+        XCTAssertEqual(kind(IOError(errnoCode: ENETUNREACH, reason: "connect")), "unreachable")
+        XCTAssertEqual(kind(IOError(errnoCode: ECONNRESET, reason: "read")), "dropped")
+        XCTAssertEqual(kind(ChannelError.connectTimeout(.seconds(10))), "unreachable")
+        XCTAssertEqual(kind(ChannelError.eof), "dropped")
+        XCTAssertEqual(kind(SocketAddressError.unsupported), "unreachable")
+        XCTAssertEqual(kind(CancellationError()), "other")
+        XCTAssertEqual(kind(ModelDownloadError.partInUse(path: "/x")), "other")
+    }
+}

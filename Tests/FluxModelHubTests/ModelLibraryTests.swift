@@ -197,3 +197,28 @@ final class ModelLibraryTests: XCTestCase {
         }
     }
 }
+
+extension ModelLibraryTests {
+    func testLeftoversOfKilledProcessesAreRemovedOnlyWhenOld() throws {
+        let old = try library.makeStagingURL(for: "alpha")
+        let young = try library.makeStagingURL(for: "beta")
+        let trash = library.folder.appendingPathComponent(".removing-gamma-1")
+        try HubFixtures.writeModel(at: library.folder.appendingPathComponent("delta"))
+        try FileManager.default.createDirectory(at: trash, withIntermediateDirectories: true)
+        let longAgo = Date().addingTimeInterval(-3 * 24 * 3600)
+        for url in [old, trash] {
+            try FileManager.default.setAttributes([.modificationDate: longAgo], ofItemAtPath: url.path)
+        }
+        let removed = try library.removeLeftovers()
+        XCTAssertEqual(removed.map(\.lastPathComponent), [trash.lastPathComponent, old.lastPathComponent].sorted())
+        XCTAssertTrue(FileManager.default.fileExists(atPath: young.path))
+        XCTAssertEqual(try library.installed().map(\.name), ["delta"])
+
+        try FileManager.default.createDirectory(at: library.downloadsFolder, withIntermediateDirectories: true)
+        try Data(count: 4096).write(to: library.downloadsFolder.appendingPathComponent("x.part"))
+        XCTAssertEqual(library.downloadsSizeBytes(), 4096)
+        try library.clearDownloads()
+        XCTAssertEqual(library.downloadsSizeBytes(), 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: library.downloadsFolder.path))
+    }
+}

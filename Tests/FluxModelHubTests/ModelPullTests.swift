@@ -1,4 +1,7 @@
 import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
 @testable import FluxModelHub
 
 /// Pulls against ``FakeModelHost`` on 127.0.0.1 (HF_ENDPOINT and FLUXSEARCH_DOWNLOAD_MIRROR
@@ -314,6 +317,25 @@ final class ModelPullTests: XCTestCase {
             XCTAssertThrowsError(try ModelRegistry.pullableEntry(named: name))
         }
         XCTAssertEqual(host.requests.count, 0)
+    }
+
+    func testASecondPullOfTheSameFileAtTheSameTimeIsRefused() async throws {
+        let pull = try puller(environment())
+        let mainFile = try XCTUnwrap(entry().file(.main))
+        let downloads = pull.library.downloadsFolder
+        try FileManager.default.createDirectory(at: downloads, withIntermediateDirectories: true)
+        let part = downloads.appendingPathComponent(mainFile.downloadName + ".part")
+        // Another process holds the part (flock), as a running pull does.
+        let other = open(part.path, O_WRONLY | O_CREAT, 0o644)
+        XCTAssertGreaterThanOrEqual(other, 0)
+        XCTAssertEqual(flock(other, LOCK_EX), 0)
+        let error = await pullError(pull, entry())
+        XCTAssertEqual(error, .partInUse(path: part.path))
+        XCTAssertEqual(host.bodyBytesSent, 0)
+        close(other)
+        // Once it is gone, the pull goes ahead.
+        let pulled = try await pull.pull(entry())
+        XCTAssertEqual(pulled.sha256[.main], FakeModelHost.sha256Hex(mainBytes))
     }
 
     func testBlockingWrapperReturnsTheSameFiles() throws {

@@ -24,6 +24,8 @@ public enum ModelDownloadError: Error, CustomStringConvertible, LocalizedError, 
     case diskFull(folder: String, neededBytes: Int64?, availableBytes: Int64?)
     /// The downloads folder cannot be created or written.
     case folderNotWritable(folder: String, reason: String)
+    /// Another process is downloading the same file right now.
+    case partInUse(path: String)
     /// Any other unexpected HTTP status.
     case httpStatus(file: String, status: Int, url: String)
     /// A response that cannot be used (bad redirect, bad Content-Range, …).
@@ -64,6 +66,8 @@ public enum ModelDownloadError: Error, CustomStringConvertible, LocalizedError, 
             return "\(folder): no space left on the device\(detail). Free some space, or set FLUXSEARCH_CACHE to a folder on a larger disk, and run the command again; the download resumes where it stopped."
         case .folderNotWritable(let folder, let reason):
             return "\(folder): cannot write downloads here (\(reason)). Make the folder writable, or set FLUXSEARCH_CACHE to a writable folder."
+        case .partInUse(let path):
+            return "\(path): another fluxsearch process is downloading this file right now. Wait for it to finish, then run the command again (the finished file is reused)."
         case .httpStatus(let file, let status, let url):
             return "\(file): the server answered HTTP \(status) for \(url). Try again later; \(Self.offlineRoute)."
         case .badResponse(let file, let reason):

@@ -28,6 +28,15 @@ final class PartFile {
     func openForResume() throws {
         fd = open(url.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw writeError(errno) }
+        // Two pulls appending to one part would interleave bytes; the second one stops here.
+        // The lock goes with the descriptor, so a killed process never leaves it behind.
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let code = errno
+            _ = close(fd)
+            fd = -1
+            if code == EWOULDBLOCK { throw ModelDownloadError.partInUse(path: url.path) }
+            throw writeError(code)
+        }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw writeError(errno) }
         // A character device (a part path pointing at /dev/full, say) has no bytes to resume.

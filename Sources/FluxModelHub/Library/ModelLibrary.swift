@@ -225,6 +225,37 @@ public struct ModelLibrary: Sendable {
         return destination
     }
 
+    // MARK: Housekeeping
+
+    /// Size in bytes of the downloads folder (checkpoint files kept for re-imports and resumes).
+    public func downloadsSizeBytes() -> Int64 {
+        FileSystemOps.treeSize(downloadsFolder)
+    }
+
+    /// Deletes the downloads folder: complete checkpoint files and part files alike. Installed
+    /// models do not need them; a later pull fetches them again.
+    public func clearDownloads() throws {
+        try FileSystemOps.remove(downloadsFolder)
+    }
+
+    /// Deletes staging, removal and replacement folders left by killed processes, when last
+    /// modified more than `age` seconds ago (younger ones may belong to a running import).
+    /// - Returns: the folders deleted.
+    @discardableResult
+    public func removeLeftovers(olderThan age: TimeInterval = 24 * 3600) throws -> [URL] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return [] }
+        let cutoff = Date().addingTimeInterval(-age)
+        var removed: [URL] = []
+        for name in names where [".staging-", ".removing-", ".replaced-"].contains(where: { name.hasPrefix($0) }) {
+            let url = folder.appendingPathComponent(name, isDirectory: true)
+            let modified = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.modificationDate] as? Date
+            guard let modified, modified < cutoff else { continue }
+            try FileSystemOps.remove(url)
+            removed.append(url)
+        }
+        return removed.sorted { $0.path < $1.path }
+    }
+
     private func checkStaging(_ url: URL) throws {
         let staged = url.standardizedFileURL
         let parent = staged.deletingLastPathComponent().standardizedFileURL
