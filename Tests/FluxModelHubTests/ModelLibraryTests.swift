@@ -103,6 +103,21 @@ final class ModelLibraryTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: library.folder.appendingPathComponent(".staging-x/config.json").path))
     }
 
+    func testResolveWithoutAValueUsesTheDefault() throws {
+        XCTAssertThrowsError(try library.resolveOrDefault(nil)) { error in
+            XCTAssertEqual(error as? ModelLibraryError, .noDefaultModel(installed: []))
+            XCTAssertTrue("\(error)".contains("fluxsearch models pull"))
+        }
+        try HubFixtures.writeModel(at: library.folder.appendingPathComponent("alpha"))
+        XCTAssertThrowsError(try library.resolveOrDefault(nil)) { error in
+            XCTAssertEqual(error as? ModelLibraryError, .noDefaultModel(installed: ["alpha"]))
+            XCTAssertTrue("\(error)".contains("fluxsearch models default NAME"))
+        }
+        try library.setDefault("alpha")
+        XCTAssertEqual(try library.resolveOrDefault(nil).path, library.folder.appendingPathComponent("alpha").path)
+        XCTAssertThrowsError(try library.resolveOrDefault("beta"))
+    }
+
     func testResolveTakesNamesFromTheLibraryAndPathsAsPaths() throws {
         try HubFixtures.writeModel(at: library.folder.appendingPathComponent("alpha"))
         try HubFixtures.writeModel(at: library.folder.appendingPathComponent("beta"))

@@ -171,6 +171,16 @@ public struct ModelLibrary: Sendable {
         return folder.appendingPathComponent(nameOrPath, isDirectory: true)
     }
 
+    /// Resolves an optional `--model` value: the value as in ``resolve(_:)``, else the default
+    /// model.
+    /// - Throws: ``ModelLibraryError/noDefaultModel(installed:)`` when no value is given and no
+    ///   default is recorded.
+    public func resolveOrDefault(_ nameOrPath: String?) throws -> URL {
+        if let nameOrPath { return try resolve(nameOrPath) }
+        guard let name = defaultModelName else { throw ModelLibraryError.noDefaultModel(installed: installedNames()) }
+        return folder.appendingPathComponent(name, isDirectory: true)
+    }
+
     // MARK: Install
 
     /// A new, empty, hidden staging folder inside the models folder for a model to be named

@@ -9,6 +9,8 @@ public enum ModelLibraryError: Error, CustomStringConvertible, LocalizedError, E
     case notInstalled(String, installed: [String])
     /// `install` without `replace` onto a name that is already installed.
     case alreadyInstalled(String, url: URL)
+    /// No `--model` was given and no default model is recorded.
+    case noDefaultModel(installed: [String])
     /// A `--model` value that is a path names no directory.
     case noSuchModelDirectory(path: String)
     /// The staged folder given to `install` is not a hidden folder directly inside the models folder.
@@ -27,6 +29,11 @@ public enum ModelLibraryError: Error, CustomStringConvertible, LocalizedError, E
             return "no model named '\(name)' is installed (\(have)). Run `fluxsearch models pull \(name)` for a known model, or `fluxsearch models import FILE --name \(name)` for a checkpoint you have."
         case .alreadyInstalled(let name, let url):
             return "a model named '\(name)' is already installed at \(url.path); remove it first with `fluxsearch models remove \(name)`, or choose another name."
+        case .noDefaultModel(let installed):
+            if installed.isEmpty {
+                return "no model is installed. Run `fluxsearch models pull iv2-clip-s14`, or `fluxsearch models import FILE --name NAME` for a checkpoint you have."
+            }
+            return "no default model is set (installed: \(installed.joined(separator: ", "))). Pass --model NAME, or run `fluxsearch models default NAME`."
         case .noSuchModelDirectory(let path):
             return "\(path): no such model directory; --model takes a model name from `fluxsearch models list` or a directory holding config.json and model.safetensors."
         case .stagingOutsideLibrary(let path, let folder):

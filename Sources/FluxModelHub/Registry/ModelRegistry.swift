@@ -22,18 +22,18 @@ public enum ModelRegistry {
 
     /// MobileCLIP-B(LT) text weights, shared by both IV2-CLIP entries (downloaded once).
     ///
-    /// SHA-256 and size: Apple publishes no checksum for this URL. The value below was found
-    /// identical in several unrelated public projects that download this exact URL (an
-    /// OV-AVEL reproduction's download receipt, 599,214,572 bytes; a YOLOE text-model lock
-    /// noting the same bytes in Hugging Face `apple/MobileCLIP-B-LT`). It is pinned on that
-    /// agreement; the downloader computes the hash of what it fetched in every case and
-    /// reports it for the manifest.
+    /// SHA-256 and size: Apple publishes no checksum for this URL. The same value appears in
+    /// several unrelated public projects: an OV-AVEL reproduction's download receipt for this
+    /// exact URL (599,214,572 bytes), and a YOLOE-based project's model lock whose copy came
+    /// from Hugging Face `apple/MobileCLIP-B-LT` (same size). It is pinned on that agreement of
+    /// two independent sources; set `sha256` to nil to fall back to hashing and reporting only.
+    /// The downloader computes the hash of what it fetched in every case (for the manifest).
     public static let mobileCLIPText = RegistryFile(
         role: .text,
         source: .url(URL(string: "https://docs-assets.developer.apple.com/ml-research/datasets/mobileclip/mobileclip_blt.pt")!),
         expectedBytes: 599_214_572,
         sha256: "670844f7a886dd6eff7a9285adfc53f3d3c889c03bfc8354010cb5c6bf27441a",
-        provenance: "no checksum published by Apple; SHA-256 and size agree across independent third-party download receipts of this URL (OV-AVEL reproduction, YOLOE lock)")
+        provenance: "no checksum published by Apple; pinned on agreeing third-party records (OV-AVEL reproduction download receipt of this URL; YOLOE project lock of the Hugging Face apple/MobileCLIP-B-LT copy)")
 
     static func internVideo2File(_ role: ModelFileRole, _ path: String, bytes: Int64? = nil, sha256: String? = nil, provenance: String) -> RegistryFile {
         RegistryFile(role: role, source: .huggingFace(repo: internVideo2Repo, revision: internVideo2Revision, path: path),
@@ -42,7 +42,7 @@ public enum ModelRegistry {
 
     static let noPublishedHash = "no SHA-256 found in public sources; verified against the host's X-Linked-Etag (LFS SHA-256)"
 
-    /// All entries, in the order `models list --known` shows them.
+    /// All entries, in the order listings show them.
     public static let entries: [ModelRegistryEntry] = [
         ModelRegistryEntry(
             name: "iv2-clip-s14",

@@ -35,8 +35,8 @@ public struct RegistryFile: Sendable, Hashable {
     /// files are then checked against the host's `X-Linked-Etag`, plain URLs are only hashed
     /// and the hash reported.
     public let sha256: String?
-    /// Where the pinned hash and size come from, or why there is none (for `models list --known`
-    /// and for whoever updates the table).
+    /// Where the pinned hash and size come from, or why there is none (for
+    /// listings and for whoever updates the table).
     public let provenance: String
 
     public init(role: ModelFileRole, source: ModelFileSource, expectedBytes: Int64? = nil, sha256: String? = nil, provenance: String) {
@@ -94,7 +94,7 @@ public struct ManualDownload: Sendable, Hashable {
 public struct ModelRegistryEntry: Sendable, Hashable {
     /// The name it is pulled and installed as, e.g. `iv2-clip-s14`.
     public let name: String
-    /// One line for `models list --known`.
+    /// One line for listings of the known models.
     public let summary: String
     /// True when it has a text tower aligned with the video space (text-to-video search);
     /// false for video-to-video only.
