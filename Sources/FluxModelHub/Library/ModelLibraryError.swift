@@ -28,7 +28,7 @@ public enum ModelLibraryError: Error, CustomStringConvertible, LocalizedError, E
             let have = installed.isEmpty ? "no models are installed" : "installed: \(installed.joined(separator: ", "))"
             return "no model named '\(name)' is installed (\(have)). Run `fluxsearch models pull \(name)` for a known model, or `fluxsearch models import FILE --name \(name)` for a checkpoint you have."
         case .alreadyInstalled(let name, let url):
-            return "a model named '\(name)' is already installed at \(url.path); remove it first with `fluxsearch models remove \(name)`, or choose another name."
+            return "a model named '\(name)' is already installed at \(url.path); pass --replace to overwrite it, remove it with `fluxsearch models remove \(name)`, or choose another --name."
         case .noDefaultModel(let installed):
             if installed.isEmpty {
                 return "no model is installed. Run `fluxsearch models pull iv2-clip-s14`, or `fluxsearch models import FILE --name NAME` for a checkpoint you have."

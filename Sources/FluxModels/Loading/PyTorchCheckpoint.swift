@@ -45,8 +45,9 @@ public struct PyTorchTensorInfo: Equatable, Sendable {
 /// ``ignoredKeys``), and the prefixes `module.`, `backbone.`, `encoder.` are stripped
 /// repeatedly from the front of each key; ``tensorNames`` are the stripped names in file order.
 ///
-/// Conforms to ``WeightSource``, so a tower can load from it directly. Thread-safe: the
-/// archive is memory-mapped and nothing changes after `init`.
+/// Conforms to ``WeightSource``, so a tower can load from it directly. Thread-safe: storage
+/// reads are serialised (the archive is read through one file handle), and the last storage
+/// read is kept, so views of one storage read in a row do not re-read it.
 public final class PyTorchCheckpoint: WeightSource, @unchecked Sendable {
     /// The prefixes stripped from the front of every key, as by the Python converter.
     public static let strippedPrefixes = ["module.", "backbone.", "encoder."]
@@ -68,6 +69,8 @@ public final class PyTorchCheckpoint: WeightSource, @unchecked Sendable {
 
     private let infos: [String: PyTorchTensorInfo]
     private let archive: CheckpointZipReader
+    private let cacheLock = NSLock()
+    private var lastStorage: (key: String, bytes: Data)?
 
     /// Opens and validates a checkpoint. Throws ``PyTorchCheckpointError`` (the file is not a
     /// torch.save archive, the pickle is malformed or refused, a tensor reaches outside its
@@ -205,8 +208,17 @@ public final class PyTorchCheckpoint: WeightSource, @unchecked Sendable {
 
     // MARK: - internals
 
+    /// The storage's bytes. The last storage read is kept, so that views of one storage read in
+    /// a row (checkpoints that flatten all parameters into one) do not re-read it per tensor.
     private func storageBytes(_ info: PyTorchTensorInfo) throws -> Data {
-        try archive.read("\(archivePrefix)/data/\(info.storageKey)")
+        // One reader at a time: the archive reads through one FILE* (seek, then read).
+        cacheLock.lock()
+        defer { cacheLock.unlock() }
+        if let cached = lastStorage, cached.key == info.storageKey { return cached.bytes }
+        lastStorage = nil  // release the previous storage before reading the next
+        let bytes = try archive.read("\(archivePrefix)/data/\(info.storageKey)")
+        lastStorage = (info.storageKey, bytes)
+        return bytes
     }
 
     /// Calls `body(destination index, storage element index)` for every element, row-major.

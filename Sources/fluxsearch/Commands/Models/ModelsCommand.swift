@@ -10,5 +10,5 @@ struct ModelsCommand: ParsableCommand {
         ~/.cache/fluxsearch/models. Every command's --model takes an installed model's name \
         as well as a model directory.
         """,
-        subcommands: [Import.self])
+        subcommands: [List.self, Pull.self, Import.self, Default.self, Remove.self])
 }

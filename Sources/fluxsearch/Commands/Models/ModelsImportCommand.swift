@@ -104,7 +104,9 @@ extension ModelsCommand {
             if files.count > 3 {
                 throw ValidationError("give at most three files: a vision checkpoint, its backbone and a MobileCLIP text file (got \(files.count)).")
             }
-            if let name { try ModelName.validate(name) }
+            if let name, let problem = ModelName.problem(with: name) {
+                throw ValidationError("--name '\(name)' cannot name a model: \(problem).")
+            }
         }
 
         private func parsedBudgets(_ s: String) -> [Int]? {
@@ -134,7 +136,7 @@ extension ModelsCommand {
             let modelName = name ?? roles.main.deletingPathExtension().lastPathComponent
             o.name = modelName
             let report = try ModelInstaller.importFiles(main: roles.main, options: o, name: modelName,
-                                                        modelsFolder: ModelsFolder.url(),
+                                                        library: ModelLibrary(),
                                                         output: output.map { URL(fileURLWithPath: $0) }, replace: replace,
                                                         log: { note($0) })
             try printImport(report, name: modelName)
