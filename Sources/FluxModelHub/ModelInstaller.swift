@@ -37,8 +37,10 @@ public enum ModelInstaller {
 
     /// Downloads a registry model's files (resuming, verified) and imports them as `name`
     /// (default: the registry name). `progress` receives download figures per file.
+    /// `baseOptions` are importer flags the entry does not set (tests pass tiny-model flags).
     @discardableResult
     public static func pull(_ entry: ModelRegistryEntry, as name: String? = nil, pull: ModelPull, replace: Bool = false,
+                            baseOptions: CheckpointImportOptions = .init(),
                             progress: DownloadProgressHandler? = nil,
                             log: (String) -> Void = { _ in }) throws -> (report: CheckpointImportReport, files: PulledModel) {
         let name = name ?? entry.name
@@ -50,7 +52,7 @@ public enum ModelInstaller {
         guard let main = files.urls[.main] else {
             throw ModelLibraryError.stagedModelInvalid(path: entry.name, reason: "the registry entry has no main checkpoint")
         }
-        var options = CheckpointImportOptions()
+        var options = baseOptions
         options.text = files.urls[.text]
         options.visionBase = files.urls[.visionBase]
         options.size = CheckpointImportOptions.Size(rawValue: entry.size.rawValue)
