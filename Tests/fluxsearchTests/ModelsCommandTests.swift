@@ -54,7 +54,7 @@ final class ModelsCommandTests: XCTestCase {
         let again = try fluxsearch(["models", "import", files[2], "--vision-base", files[1], "--text", files[0], "--name", "tiny-clip",
                                     "--num-heads", "2", "--pos-frames", "4", "--text-heads", "4"])
         XCTAssertEqual(again.status, 1)
-        XCTAssertTrue(again.stderr.contains("installed already") && again.stderr.contains("--replace"), again.stderr)
+        XCTAssertTrue(again.stderr.contains("already installed") && again.stderr.contains("--replace"), again.stderr)
         let replaced = try fluxsearch(["models", "import", files[2], "--vision-base", files[1], "--text", files[0], "--name", "tiny-clip",
                                        "--num-heads", "2", "--pos-frames", "4", "--text-heads", "4", "--replace"])
         XCTAssertEqual(replaced.status, 0, replaced.stderr)
@@ -92,5 +92,48 @@ final class ModelsCommandTests: XCTestCase {
             let r = try fluxsearch(["models", "import", file] + args)
             XCTAssertEqual(r.status, 64, "\(args): \(r.stderr)")
         }
+    }
+
+    func testListDefaultRemoveAndModelNames() throws {
+        let files = ["clip-partial.bin", "iv2-backbone.bin", "mobileclip-like.pt"].map { Self.inputs.appendingPathComponent($0).path }
+        let imported = try fluxsearch(["models", "import"] + files + ["--name", "tiny", "--num-heads", "2", "--pos-frames", "4", "--text-heads", "4"])
+        XCTAssertEqual(imported.status, 0, imported.stderr)
+        // The first installed model becomes the default.
+        let list = try fluxsearch(["models", "list", "--json"])
+        XCTAssertEqual(list.status, 0, list.stderr)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [String: Any])
+        let installed = try XCTUnwrap(json["installed"] as? [[String: Any]])
+        XCTAssertEqual(installed.map { $0["name"] as? String }, ["tiny"])
+        XCTAssertEqual(installed.first?["default"] as? Bool, true)
+        XCTAssertEqual((installed.first?["weight_hash"] as? String)?.hasPrefix("h64:"), true)
+        XCTAssertEqual(installed.first?["text_aligned"] as? Bool, true)
+        let known = try XCTUnwrap(json["known"] as? [[String: Any]])
+        XCTAssertTrue(known.contains { $0["name"] as? String == "iv2-clip-s14" && $0["pullable"] as? Bool == true })
+        XCTAssertTrue(known.contains { $0["name"] as? String == "fluxvit-s14" && $0["pullable"] as? Bool == false })
+
+        // --model takes a name; an unknown one lists what is installed.
+        let unknown = try fluxsearch(["embed", "--model", "no-such-model", "--text", "a dog"])
+        XCTAssertEqual(unknown.status, 1, unknown.stderr)
+        XCTAssertTrue(unknown.stderr.contains("no-such-model") && unknown.stderr.contains("tiny"), unknown.stderr)
+
+        XCTAssertEqual(try fluxsearch(["models", "default", "tiny"]).stdout, "default model: tiny\n")
+        XCTAssertEqual(try fluxsearch(["models", "default"]).stdout, "tiny\n")
+        let removed = try fluxsearch(["models", "remove", "tiny"])
+        XCTAssertEqual(removed.status, 0, removed.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: modelsFolder.appendingPathComponent("tiny").path))
+        XCTAssertEqual(try fluxsearch(["models", "remove", "tiny"]).status, 1)
+    }
+
+    func testPullWithoutNetworkNamesTheOfflineRoute() throws {
+        let r = try CLI.run(["models", "pull", "iv2-clip-s14"],
+                            environment: ["FLUXSEARCH_CACHE": cache.path, "HF_ENDPOINT": "http://127.0.0.1:9",
+                                          "FLUXSEARCH_DOWNLOAD_MIRROR": "http://127.0.0.1:9"])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("fluxsearch models import"), r.stderr)
+        XCTAssertEqual(hiddenEntries().filter { !$0.hasPrefix(".downloads") }, [])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: modelsFolder.appendingPathComponent("iv2-clip-s14").path))
+        let importOnly = try fluxsearch(["models", "pull", "fluxvit-s14"])
+        XCTAssertEqual(importOnly.status, 1)
+        XCTAssertTrue(importOnly.stderr.contains("models import") && importOnly.stderr.contains("MODEL_ZOO"), importOnly.stderr)
     }
 }
