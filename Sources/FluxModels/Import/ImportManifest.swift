@@ -68,16 +68,16 @@ struct ImportManifest: Encodable {
     /// Computes the SHA-256 of every source whose digest is not known yet.
     mutating func resolveDigests() throws {
         for i in sources.indices where sources[i].sha256.isEmpty {
-            sources[i].sha256 = try FileDigest.sha256(of: sources[i].path)
+            sources[i].sha256 = try ImportFileDigest.sha256(of: sources[i].path)
         }
     }
 }
 
 /// SHA-256 of a file, read in 4 MiB chunks (constant memory).
-public enum FileDigest {
+enum ImportFileDigest {
     /// Lowercase hex digest of the file at `url`.
     /// - Throws: ``CheckpointImportError/io(path:reason:)`` when the file cannot be read.
-    public static func sha256(of url: URL) throws -> String {
+    static func sha256(of url: URL) throws -> String {
         guard let handle = FileHandle(forReadingAtPath: url.path) else {
             throw CheckpointImportError.io(path: url.path, reason: "cannot open it for reading")
         }

@@ -75,8 +75,8 @@ extension ModelsCommand {
             if rows.isEmpty { out("  none yet — `fluxsearch models pull iv2-clip-s14`, or `fluxsearch models import FILE...`") }
             for m in installed {
                 let mark = m.isDefault ? "*" : " "
-                if let c = m.configuration {
-                    out(" \(mark) \(pad(m.name, 16)) \(pad(ByteCountText.format(m.sizeBytes), 10)) \(ModelSummary.describe(c))"
+                if let c = m.configuration, let row = rows.first(where: { $0.name == m.name }) {
+                    out(" \(mark) \(pad(m.name, 16)) \(pad(ByteCountText.format(m.sizeBytes), 10)) \(pad(row.weightHash ?? "-", 21))\(ModelSummary.describe(c))"
                         + ((c.text == nil) ? " · video-to-video only" : ""))
                 } else {
                     out(" \(mark) \(pad(m.name, 16)) broken: \(m.brokenReason ?? "unreadable")")
