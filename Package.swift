@@ -69,7 +69,7 @@ let package = Package(
 
         .testTarget(name: "FluxCoreTests", dependencies: ["FluxCore"], exclude: ["Fixtures"]),
         .testTarget(name: "FluxModelsTests", dependencies: ["FluxModels"], exclude: ["Fixtures"]),
-        .testTarget(name: "FluxModelHubTests", dependencies: ["FluxModelHub",
+        .testTarget(name: "FluxModelHubTests", dependencies: ["FluxModelHub", "FluxModels", "FluxCore",
                                                               .product(name: "NIOCore", package: "swift-nio"),
                                                               .product(name: "NIOPosix", package: "swift-nio"),
                                                               .product(name: "NIOHTTP1", package: "swift-nio")]),

@@ -13,7 +13,8 @@ import NIOHTTP1
 /// - `GET /cdn/{owner}/{repo}/{rev}/{path}` and `GET /{plain path}` serve the bytes, with
 ///   `Range: bytes=N-` (206 + Content-Range; 416 past the end).
 /// Options: require a bearer token, cut the connection after N body bytes (once), serve
-/// corrupted bytes, ignore ranges. It records every request and counts body bytes sent.
+/// corrupted bytes (all files, or those whose path contains a fragment; the announced
+/// `X-Linked-Etag` stays the true one), ignore ranges. It records every request and counts body bytes sent.
 final class FakeModelHost: @unchecked Sendable {
     struct Request: Sendable {
         let method: String
@@ -30,6 +31,7 @@ final class FakeModelHost: @unchecked Sendable {
         var requiredToken: String?
         var cutAfterBytes: Int?                // one-shot: the next GET body stops after this many bytes
         var corrupt = false
+        var corruptPathsContaining: String?    // corrupt only the files whose URL path contains this
         var ignoreRange = false
         var commit = "0123456789abcdef0123456789abcdef01234567"
         var cdnHost = "localhost"
@@ -172,7 +174,8 @@ private final class FakeModelHostHandler: ChannelInboundHandler {
             data = state.plainFiles[path]
         }
         guard var body = data else { return Reply(status: .notFound) }
-        if state.corrupt, !body.isEmpty {
+        let corruptThis = state.corrupt || state.corruptPathsContaining.map { path.contains($0) } == true
+        if corruptThis, !body.isEmpty {
             body[body.count / 2] ^= 0xFF
         }
         var reply = Reply(status: .ok, headers: [("Accept-Ranges", "bytes")], body: body)
