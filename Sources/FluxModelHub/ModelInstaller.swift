@@ -22,6 +22,7 @@ public enum ModelInstaller {
         if library.contains(name), !replace {  // before the work, not after it
             throw ModelLibraryError.alreadyInstalled(name, url: try library.url(forName: name))
         }
+        _ = try? library.removeLeftovers()  // staging folders of killed imports, a day old
         let staging = try library.makeStagingURL(for: name)
         do {
             // The importer makes its output folder whole (hidden sibling, then rename).

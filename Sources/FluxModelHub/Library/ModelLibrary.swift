@@ -7,7 +7,8 @@ import FluxModels
 /// - `NAME/` — an installed model (`config.json`, `model.safetensors`, `manifest.json`);
 /// - `default` — a text file holding the default model's name;
 /// - `.downloads/` — downloaded checkpoint files and their `.part` files (resumable);
-/// - `.staging-NAME-…/` — a model being written by the importer; renamed to `NAME/` when done.
+/// - `.staging-NAME-…/` — a model being written by the importer (in `..staging-NAME-….importing-…/`
+///   until its files are complete); renamed to `NAME/` when done.
 ///
 /// Hidden folders are never listed, so a half-written model is never shown as installed.
 public struct ModelLibrary: Sendable {
@@ -256,7 +257,7 @@ public struct ModelLibrary: Sendable {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return [] }
         let cutoff = Date().addingTimeInterval(-age)
         var removed: [URL] = []
-        for name in names where [".staging-", ".removing-", ".replaced-"].contains(where: { name.hasPrefix($0) }) {
+        for name in names where [".staging-", "..staging-", ".removing-", ".replaced-"].contains(where: { name.hasPrefix($0) }) {
             let url = folder.appendingPathComponent(name, isDirectory: true)
             let modified = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.modificationDate] as? Date
             guard let modified, modified < cutoff else { continue }
