@@ -31,10 +31,28 @@ enum CheckpointFuzzing {
 }
 
 #if FUZZING
+// Built with -sanitize=fuzzer (Tools/fuzz/run.sh). SwiftPM links an executable's entry point as
+// `<target>_main`; it hands over to libFuzzer's driver, which calls the callback per input.
+// LLVMFuzzerTestOneInput is defined too, for a link where libFuzzer's own main is used.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzCheckpoint(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     CheckpointFuzzing.exercise(UnsafeRawBufferPointer(start: data, count: size))
     return 0
+}
+
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<Int32>,
+                         _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+                         _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32) -> Int32
+
+@_cdecl("checkpoint_fuzzer_main")
+func checkpointFuzzerMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    var count = argc
+    var vector = argv
+    return LLVMFuzzerRunDriver(&count, &vector) { data, size in
+        CheckpointFuzzing.exercise(UnsafeRawBufferPointer(start: data, count: size))
+        return 0
+    }
 }
 #else
 @main

@@ -391,3 +391,14 @@ extension PyTorchCheckpointTests {
         }
     }
 }
+
+extension PyTorchCheckpointTests {
+    /// Found by Tools/fuzz/run.sh: a ZIP64 offset beyond 2⁶³ made ZIPFoundation trap on an
+    /// integer conversion. The preflight refuses it as a broken archive instead.
+    func testFuzzFindingZIP64OffsetIsRefused() {
+        expectError("fuzz-zip64-offset.pth") {
+            if case .notAZipArchive(_, let reason) = $0 { return reason.contains("beyond") || reason.contains("past the end") }
+            return false
+        }
+    }
+}

@@ -54,7 +54,7 @@ final class CLITests: XCTestCase {
     func testEmbedErrorsNameTheProblemAndExitNonZero() throws {
         let missing = try CLI.run(["embed", "--model", "/nonexistent/model", "--tensor", "/tmp/x.npy"])
         XCTAssertNotEqual(missing.status, 0)
-        XCTAssertTrue(missing.stderr.contains("/nonexistent/model: no such file"), missing.stderr)
+        XCTAssertTrue(missing.stderr.contains("/nonexistent/model: no such model directory"), missing.stderr)
 
         let noInput = try CLI.run(["embed", "--model", "/tmp"])
         XCTAssertNotEqual(noInput.status, 0)

@@ -30,6 +30,7 @@ final class CheckpointZipReader {
         }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.uint64Value ?? 0
         fileSize = size
+        try ZipPreflight.check(url, fileSize: size)
         do {
             archive = try Archive(url: url, accessMode: .read)
         } catch {
