@@ -41,7 +41,9 @@ let package = Package(
 
         // Numeric core: tensors, kernels, weight files.
         .target(name: "CFluxKernels", cSettings: kernelCFlags),
-        .target(name: "FluxCore", dependencies: ["CBLAS", "CFluxKernels"]),
+        // sync_file_range for large writes (not exposed by Swift's Glibc module).
+        .target(name: "CFluxIO"),
+        .target(name: "FluxCore", dependencies: ["CBLAS", "CFluxKernels", "CFluxIO"]),
         // Model towers: FluxViT / InternVideo2 vision, MobileCLIP text, tokenizer, loading.
         .target(name: "FluxModels", dependencies: ["FluxCore", "CFluxZlib", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                                                    .product(name: "Crypto", package: "swift-crypto")]),

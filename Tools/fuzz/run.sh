@@ -18,5 +18,6 @@ cp Tests/FluxModelsTests/Fixtures/import/inputs/*.pt* .build-fuzz/corpus/ 2>/dev
 # -detect_leaks=0: ZIPFoundation 0.9.20 leaks the 34-byte C path Foundation's
 # fileSystemRepresentation(withPath:) allocates, once per archive opened
 # (Archive+BackingConfiguration.swift:48); LeakSanitizer stops at the first input otherwise.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}"
 exec "$bin" .build-fuzz/corpus -max_total_time="$seconds" -max_len=1048576 -rss_limit_mb=2048 \
   -detect_leaks=0 -timeout=10 -artifact_prefix=.build-fuzz/findings/ -print_final_stats=1

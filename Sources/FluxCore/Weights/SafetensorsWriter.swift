@@ -1,4 +1,5 @@
 import Foundation
+import CFluxIO
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -205,12 +206,31 @@ public struct SafetensorsWriter {
     }
 }
 
-/// `write(2)` to a file descriptor until every byte is out; errors name `path`.
-private struct FileOutput {
+/// `write(2)` to a file descriptor until every byte is out; errors name `path`. Every 16 MiB
+/// it asks the kernel to start writing what came before to disk, so that disk writes overlap
+/// with producing the rest and the final fsync of a large file is short.
+private final class FileOutput {
     let fd: Int32
     let path: String
+    private var written: Int64 = 0
+    private var flushedUpTo: Int64 = 0
+    private static let writebackStep: Int64 = 16 << 20
+
+    init(fd: Int32, path: String) {
+        self.fd = fd
+        self.path = path
+    }
 
     func append(_ bytes: UnsafeRawBufferPointer) throws {
+        try appendAll(bytes)
+        written += Int64(bytes.count)
+        if written - flushedUpTo >= Self.writebackStep {
+            _ = flux_start_writeback(fd, flushedUpTo, written - flushedUpTo)  // advisory: fsync still follows
+            flushedUpTo = written
+        }
+    }
+
+    private func appendAll(_ bytes: UnsafeRawBufferPointer) throws {
         guard var p = bytes.baseAddress else { return }
         var left = bytes.count
         while left > 0 {

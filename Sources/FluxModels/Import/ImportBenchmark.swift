@@ -15,6 +15,9 @@ public struct ImportBenchmark {
         public let readerSeconds: Double
         /// The whole import (read, convert, write model.safetensors, hash the inputs), seconds.
         public let importSeconds: Double
+        /// Writing as many bytes as the file holds to a new file in the output's folder, then
+        /// fsync (4 MiB chunks): the disk's share of any durable import, seconds.
+        public let durableWriteSeconds: Double
         /// Resident memory before the import and the process's high-water mark after it, bytes.
         public let baselineRSSBytes: Int
         public let peakRSSBytes: Int
@@ -23,7 +26,7 @@ public struct ImportBenchmark {
 
         enum CodingKeys: String, CodingKey {
             case fileBytes = "file_bytes", rawReadSeconds = "raw_read_seconds", readerSeconds = "reader_seconds"
-            case importSeconds = "import_seconds", baselineRSSBytes = "baseline_rss_bytes", peakRSSBytes = "peak_rss_bytes", tensors
+            case importSeconds = "import_seconds", durableWriteSeconds = "durable_write_seconds", baselineRSSBytes = "baseline_rss_bytes", peakRSSBytes = "peak_rss_bytes", tensors
         }
     }
 
@@ -59,8 +62,27 @@ public struct ImportBenchmark {
             _ = try rawRead()
             best = min(best, Date().timeIntervalSince(t))
         }
+        let durable = try durableWrite(bytes: size, in: out.deletingLastPathComponent())
         return Report(fileBytes: size, rawReadSeconds: best, readerSeconds: readerSeconds, importSeconds: importSeconds,
-                      baselineRSSBytes: baseline, peakRSSBytes: peak, tensors: report.tensorCount)
+                      durableWriteSeconds: durable, baselineRSSBytes: baseline, peakRSSBytes: peak, tensors: report.tensorCount)
+    }
+
+    /// Seconds to write `bytes` zero bytes to a new file in `folder` and fsync it.
+    private func durableWrite(bytes: Int, in folder: URL) throws -> Double {
+        let path = folder.appendingPathComponent("bench-write-\(UUID().uuidString)").path
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw CheckpointImportError.io(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(fd); unlink(path) }
+        let chunk = [UInt8](repeating: 0, count: 4 << 20)
+        let t = Date()
+        var left = bytes
+        while left > 0 {
+            let n = chunk.withUnsafeBytes { write(fd, $0.baseAddress, min(left, $0.count)) }
+            guard n > 0 else { throw CheckpointImportError.io(path: path, reason: String(cString: strerror(errno))) }
+            left -= n
+        }
+        guard fsync(fd) == 0 else { throw CheckpointImportError.io(path: path, reason: String(cString: strerror(errno))) }
+        return Date().timeIntervalSince(t)
     }
 
     /// Reads the whole file in 4 MiB chunks; returns its size in bytes.

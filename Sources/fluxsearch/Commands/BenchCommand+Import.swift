@@ -33,6 +33,9 @@ extension BenchCommand {
             out(String(format: "  read every tensor through the checkpoint reader: %.2f s", r.readerSeconds))
             out(String(format: "  import (read, convert, write, hash):             %.2f s  = %.2f× the reader pass, %.2f× the raw read",
                         r.importSeconds, r.importSeconds / r.readerSeconds, r.importSeconds / r.rawReadSeconds))
+            out(String(format: "  the disk's share: writing %@ and fsync:         %.2f s (the reader pass + this = %.2f s; import / that = %.2f×)",
+                        mb(r.fileBytes), r.durableWriteSeconds, r.readerSeconds + r.durableWriteSeconds,
+                        r.importSeconds / (r.readerSeconds + r.durableWriteSeconds)))
             out("  resident memory: \(mb(r.baselineRSSBytes)) before, peak \(mb(r.peakRSSBytes))"
                 + String(format: " = %.2f× the file", Double(r.peakRSSBytes) / Double(r.fileBytes)))
         }
