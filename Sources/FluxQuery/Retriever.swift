@@ -74,19 +74,20 @@ public final class Retriever {
         return try encoder.encode(text)
     }
 
-    /// Searches with a unit query vector (for query by example: a clip's embedding).
-    public func search(vector q: [Float], label: String, options: QueryOptions) throws -> QueryResult {
+    /// Searches with a unit query vector (for query by example: a clip's embedding), leaving
+    /// out the clips `exclusion` names before ranking.
+    public func search(vector q: [Float], label: String, options: QueryOptions,
+                       excluding exclusion: SearchExclusion = SearchExclusion()) throws -> QueryResult {
         let t0 = Timing.now()
         let budget = try resolveBudget(options.budget)
         var pool = options.pool ?? max(50, 10 * options.k)
-        var hits = try mirror.search(budget: budget, query: q, k: pool)
-        var infos = try store.clips(ids: hits.map(\.clipId))
-        // One clip per video can leave fewer than k videos in the pool (many segments of a
-        // few videos): widen it until k videos are in or the index has no more clips.
-        while options.perVideo, options.pool == nil, hits.count == pool, Set(infos.map(\.videoId)).count < options.k {
+        var (hits, infos, full) = try candidates(budget: budget, query: q, pool: pool, excluding: exclusion)
+        // One clip per video (or excluded clips) can leave fewer than k results in the pool
+        // (many segments of a few videos): widen it until k are in or the index has no more clips.
+        while options.pool == nil, full,
+              (options.perVideo ? Set(infos.map(\.videoId)).count : infos.count) < options.k {
             pool *= 4
-            hits = try mirror.search(budget: budget, query: q, k: pool)
-            infos = try store.clips(ids: hits.map(\.clipId))
+            (hits, infos, full) = try candidates(budget: budget, query: q, pool: pool, excluding: exclusion)
         }
         let t1 = Timing.now()
 
@@ -130,5 +131,15 @@ public final class Retriever {
         return QueryResult(query: label, budget: budget, rerank: mode, temperature: options.temperature,
                            bankSize: bank.count / max(store.embedDimension, 1), candidates: infos.count,
                            hits: ranked, timings: timings, refine: nil)
+    }
+
+    /// FAISS's `pool` best clips of `budget` for `q`, less those `exclusion` names, with their
+    /// metadata; `full` when FAISS returned a whole pool (the index may hold more).
+    private func candidates(budget: Int, query q: [Float], pool: Int,
+                            excluding exclusion: SearchExclusion) throws -> (hits: [ClipHit], infos: [ClipInfo], full: Bool) {
+        let raw = try mirror.search(budget: budget, query: q, k: pool)
+        let infos = try store.clips(ids: raw.map(\.clipId)).filter { !exclusion.excludes($0) }
+        let kept = Set(infos.map(\.id))
+        return (raw.filter { kept.contains($0.clipId) }, infos, raw.count == pool)
     }
 }

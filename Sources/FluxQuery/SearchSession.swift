@@ -12,12 +12,19 @@ public enum SearchQuery: Sendable, Equatable {
     /// A video file (its whole length, or `window` in seconds) encoded at the searched budget:
     /// query by example.
     case example(URL, window: TimeWindow?)
+    /// "Find similar": the stored vector of an indexed clip (or an indexed file's), else the
+    /// file encoded as ``example(_:window:)`` does; the clip itself and, unless
+    /// `includeSameVideo`, every clip of its video are left out (see ``SimilarTarget``).
+    /// Ranks by plain cosine unless ``QueryOptions/rerank`` asks for the dual softmax (the query
+    /// bank holds captions, not videos).
+    case similar(SimilarTarget, includeSameVideo: Bool)
 
     /// How results name the query: the text, or "video:PATH".
     public var label: String {
         switch self {
         case .text(let t): return t
         case .example(let url, _): return "video:" + url.relativePath
+        case .similar(let target, _): return "similar:" + target.label
         }
     }
 }
@@ -43,7 +50,8 @@ public final class SearchSession {
 
     private let log: @Sendable (String) -> Void
     private var textEncoderCache: TextEncoder?
-    private var embedderCache: VideoEmbedder?
+    /// The vision tower, once something needed it (tests check that "similar" did not).
+    private(set) var embedderCache: VideoEmbedder?
     private var retrieverCache: Retriever?
 
     init(model: ModelDirectory, store: IndexStore, settings: IndexSettings, log: @escaping @Sendable (String) -> Void) {
@@ -74,21 +82,27 @@ public final class SearchSession {
 
     /// Encodes `query`, searches the index, reranks, and (with ``QueryOptions/refineTokens``)
     /// re-encodes the shortlist at the larger budget. Timings cover every stage.
-    /// - Throws: ``QueryError`` (empty query, budget not indexed, empty index), and for query
-    ///   by example or refine ``FluxIngest/DecodeError``, ``FluxModels/SamplingError``.
+    /// - Throws: ``QueryError`` (empty query, budget not indexed, empty index, unknown clip,
+    ///   missing example file), and for query by example or refine ``FluxIngest/DecodeError``, ``FluxModels/SamplingError``.
     public func search(_ query: SearchQuery, options: QueryOptions) throws -> QueryResult {
         let t0 = Timing.now()
         let retriever = try self.retriever()
         let q: [Float]
+        var options = options
+        var exclusion = SearchExclusion()
         switch query {
         case .text(let text):
             q = try retriever.encodeQuery(text)
         case .example(let url, let window):
+            q = try exampleVector(url, window: window, budget: try retriever.resolveBudget(options.budget))
+        case .similar(let target, let includeSameVideo):
             let budget = try retriever.resolveBudget(options.budget)
-            q = try embedder().embed(url, plan: try plan(budget: budget), window: window)
+            (q, exclusion) = try similarVector(target, budget: budget, includeSameVideo: includeSameVideo)
+            options.budget = budget
+            options.rerank = options.rerank ?? RerankMode.none
         }
         let encodeMs = (Timing.now() - t0) * 1e3
-        var result = try retriever.search(vector: q, label: query.label, options: options)
+        var result = try retriever.search(vector: q, label: query.label, options: options, excluding: exclusion)
         result.timings.encodeMs = encodeMs
         result.timings.totalMs += encodeMs
         if let tokens = options.refineTokens {
@@ -96,6 +110,12 @@ public final class SearchSession {
                                  top: options.refineTop, embedder: try embedder())
         }
         return result
+    }
+
+    /// The unit vector of `url` (all of it, or `window` in seconds) encoded at `budget` as
+    /// indexing encodes a clip: query by example.
+    func exampleVector(_ url: URL, window: TimeWindow?, budget: Int) throws -> [Float] {
+        try embedder().embed(url, plan: try plan(budget: budget), window: window)
     }
 
     /// How this index samples a clip at `budget`: by its recorded sampling (its table and

@@ -1,10 +1,10 @@
 import Foundation
 import FluxQuery
 
-// The human-readable result of `query`: a header line, one row per hit, and a hint to play
-// the top one.
+// The human-readable result of `query` (and `similar`): a header line, one row per hit, and a
+// hint to play the top one.
 extension QueryCommand {
-    func printTable(_ r: QueryResult) {
+    static func printTable(_ r: QueryResult) {
         if let f = r.refine {
             note("refined the top \(f.top) at \(f.tokens) tokens: \(f.encoded) encoded, \(f.cached) from the cache")
         }
@@ -21,7 +21,7 @@ extension QueryCommand {
     }
 
     /// `x` with `digits` decimals; a value that rounds to zero prints as 0, never as -0.
-    func fixed(_ x: Float, _ digits: Int) -> String {
+    static func fixed(_ x: Float, _ digits: Int) -> String {
         let s = String(format: "%.\(digits)f", x)
         return s.hasPrefix("-") && s.dropFirst().allSatisfy { $0 == "0" || $0 == "." } ? String(s.dropFirst()) : s
     }

@@ -131,7 +131,7 @@ struct QueryCommand: ParsableCommand {
             for hit in result.hits { out(String(decoding: try encoder.encode(hit), as: UTF8.self)) }
             return
         }
-        printTable(result)
+        Self.printTable(result)
     }
 }
 
