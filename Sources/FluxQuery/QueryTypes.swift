@@ -101,7 +101,8 @@ public enum QueryError: Error, CustomStringConvertible, LocalizedError, Equatabl
     case modelMismatch(index: String, model: String)
     /// A "similar" query names a clip id the index does not hold.
     case unknownClip(id: Int64, index: String)
-    /// A "similar" query's clip has no vector of its span at the searched budget.
+    /// A "similar" query's clip has no vector of its span at the searched budget; `available`:
+    /// the indexed budgets that have one.
     case clipNotAtBudget(id: Int64, budget: Int, available: [Int])
     /// A query-by-example or "similar" file does not exist.
     case exampleNotFound(path: String)
@@ -118,8 +119,10 @@ public enum QueryError: Error, CustomStringConvertible, LocalizedError, Equatabl
             return "the index was built with model \(index), but --model is \(model); pass the index's model, or build a new index with --index NAME"
         case .unknownClip(let id, let index):
             return "no clip with id \(id) in the index at \(index); clip ids are the clip_id of each hit of `fluxsearch query TEXT --json`"
+        case .clipNotAtBudget(let id, let budget, let available) where available.isEmpty:
+            return "clip \(id) has no vector at \(budget) tokens, nor at any indexed budget (a refine-cache clip); use the clip_id of a hit of `fluxsearch query TEXT --json`"
         case .clipNotAtBudget(let id, let budget, let available):
-            return "clip \(id) has no vector at \(budget) tokens (its span is stored at: \(available.map(String.init).joined(separator: ", "))); pass one of those to --tokens"
+            return "clip \(id) has no vector at \(budget) tokens (its span is indexed at: \(available.map(String.init).joined(separator: ", "))); pass one of those to --tokens"
         case .exampleNotFound(let path):
             return "no file at \(path); give an existing video file, or an indexed clip id"
         }

@@ -22,7 +22,9 @@ extension SearchSession {
             let sameSpan = try store.clips(videoId: clip.videoId).filter { $0.start == clip.start && $0.end == clip.end }
             guard let atBudget = sameSpan.first(where: { $0.budget == budget }),
                   let vector = try store.vectors(clipIds: [atBudget.id])[atBudget.id] else {
-                throw QueryError.clipNotAtBudget(id: id, budget: budget, available: Set(sameSpan.map(\.budget)).sorted())
+                let indexed = Set(try store.indexedBudgets())
+                throw QueryError.clipNotAtBudget(id: id, budget: budget,
+                                                 available: Set(sameSpan.map(\.budget)).intersection(indexed).sorted())
             }
             return (vector, exclusion(clipIds: [id, atBudget.id], videoId: clip.videoId, includeSameVideo: includeSameVideo))
 
