@@ -49,7 +49,10 @@ let package = Package(
                                                    .product(name: "Crypto", package: "swift-crypto")]),
         // Installed models: the models folder, the registry of known models, downloads.
         .target(name: "FluxModelHub", dependencies: ["FluxModels", .product(name: "Crypto", package: "swift-crypto"),
-                                                     .product(name: "AsyncHTTPClient", package: "async-http-client")]),
+                                                     .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                                                     .product(name: "NIOCore", package: "swift-nio"),
+                                                     .product(name: "NIOPosix", package: "swift-nio"),
+                                                     .product(name: "NIOHTTP1", package: "swift-nio")]),
         // Video ingestion: libav decoding, frame sampling, preprocessing, the bounded pipeline.
         .target(name: "FluxIngest", dependencies: ["FluxCore", "CFFmpeg"]),
         // The SQLite store (GRDB) and its derived FAISS indexes.
