@@ -1,55 +1,33 @@
 import Foundation
 import Crypto
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import FluxModels
 
-/// SHA-256 of files on disk, read in 1 MiB chunks.
+/// ``FileSHA256`` (FluxModels) with read failures as ``ModelDownloadError``s.
 enum FileDigest {
     /// Adds the first `byteCount` bytes of the file (all of it when nil) to `hasher`.
     /// - Returns: the number of bytes hashed.
     @discardableResult
     static func update(_ hasher: inout SHA256, withFileAt url: URL, byteCount: Int64? = nil) throws -> Int64 {
-        let fd = open(url.path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw readError(url, errno) }
-        defer { _ = close(fd) }
-        let chunk = 1 << 20
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
-        defer { buffer.deallocate() }
-        var done: Int64 = 0
-        while byteCount.map({ done < $0 }) ?? true {
-            let want = byteCount.map { min(chunk, Int($0 - done)) } ?? chunk
-            let n = read(fd, buffer.baseAddress, want)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw readError(url, errno)
-            }
-            if n == 0 { break }
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
-            done += Int64(n)
+        do { return try FileSHA256.update(&hasher, withFileAt: url, byteCount: byteCount) } catch let e as FileSHA256.ReadError {
+            throw readError(e)
         }
-        return done
     }
 
     /// The hex SHA-256 and size in bytes of a whole file.
     static func sha256Hex(ofFileAt url: URL) throws -> (hex: String, bytes: Int64) {
-        var hasher = SHA256()
-        let bytes = try update(&hasher, withFileAt: url)
-        return (hex(hasher.finalize()), bytes)
+        do { return try FileSHA256.hex(ofFileAt: url) } catch let e as FileSHA256.ReadError {
+            throw readError(e)
+        }
     }
 
     /// The hex SHA-256 of bytes in memory.
     static func sha256Hex(_ data: Data) -> String {
-        hex(SHA256.hash(data: data))
+        FileSHA256.hex(SHA256.hash(data: data))
     }
 
-    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
-        digest.map { String(format: "%02x", $0) }.joined()
-    }
+    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 { FileSHA256.hex(digest) }
 
-    private static func readError(_ url: URL, _ code: Int32) -> ModelDownloadError {
-        .folderNotWritable(folder: url.deletingLastPathComponent().path, reason: "cannot read \(url.lastPathComponent): \(FileSystemOps.errnoText(code))")
+    private static func readError(_ e: FileSHA256.ReadError) -> ModelDownloadError {
+        .folderNotWritable(folder: e.url.deletingLastPathComponent().path, reason: "cannot read \(e.url.lastPathComponent): \(e.reason)")
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import Crypto
 
 /// `manifest.json` of an imported model: where it came from and what the import did. The
 /// fields are those `Tools/convert_checkpoint.py` writes, with `converter` naming the importer.
@@ -68,29 +67,12 @@ struct ImportManifest: Encodable {
     /// Computes the SHA-256 of every source whose digest is not known yet.
     mutating func resolveDigests() throws {
         for i in sources.indices where sources[i].sha256.isEmpty {
-            sources[i].sha256 = try ImportFileDigest.sha256(of: sources[i].path)
-        }
-    }
-}
-
-/// SHA-256 of a file, read in 4 MiB chunks (constant memory).
-enum ImportFileDigest {
-    /// Lowercase hex digest of the file at `url`.
-    /// - Throws: ``CheckpointImportError/io(path:reason:)`` when the file cannot be read.
-    static func sha256(of url: URL) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: url.path) else {
-            throw CheckpointImportError.io(path: url.path, reason: "cannot open it for reading")
-        }
-        defer { try? handle.close() }
-        var hasher = SHA256()
-        while true {
-            let chunk: Data
-            do { chunk = try handle.read(upToCount: 4 << 20) ?? Data() } catch {
-                throw CheckpointImportError.io(path: url.path, reason: "read failed: \(error.localizedDescription)")
+            let path = sources[i].path
+            do {
+                sources[i].sha256 = try FileSHA256.hex(ofFileAt: path).hex
+            } catch let error as FileSHA256.ReadError {
+                throw CheckpointImportError.io(path: path.path, reason: "cannot read it: \(error.reason)")
             }
-            if chunk.isEmpty { break }
-            hasher.update(data: chunk)
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 }
