@@ -12,6 +12,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <unistd.h>
 
@@ -239,6 +240,77 @@ int fb_search(const fb_index* index, int64_t n, const float* x, int64_t k, float
                 "invalid state: search on an index that is not trained ('is_trained' failed)");
         apply_thread_policy();
         index->index->search(n, x, k, distances, reinterpret_cast<idx_t*>(labels));
+    });
+}
+
+namespace {
+
+// One bit per id: the allowed external ids of a filtered search (ids are clip ids, dense and
+// never reused, so the bitmap stays small: 1.25 MB at 10M ids).
+struct BitmapSelector final : faiss::IDSelector {
+    std::vector<uint8_t> bits;
+    BitmapSelector(const int64_t* ids, int64_t n) {
+        int64_t top = -1;
+        for (int64_t i = 0; i < n; i++) {
+            if (ids[i] < 0) throw BadArgument("invalid argument: negative id in the selection");
+            if (ids[i] > top) top = ids[i];
+        }
+        bits.assign(static_cast<size_t>((top + 8) / 8), 0);
+        for (int64_t i = 0; i < n; i++) bits[static_cast<size_t>(ids[i] >> 3)] |= uint8_t(1u << (ids[i] & 7));
+    }
+    bool is_member(idx_t id) const override {
+        return id >= 0 && static_cast<size_t>(id >> 3) < bits.size() && ((bits[static_cast<size_t>(id >> 3)] >> (id & 7)) & 1);
+    }
+};
+
+// FAISS 1.7.3's IndexIDMap refuses search parameters (IDSelectorTranslated came later): test
+// the inner index's positions through the id map instead.
+struct TranslatedSelector final : faiss::IDSelector {
+    const std::vector<idx_t>& id_map;
+    const faiss::IDSelector& external;
+    TranslatedSelector(const std::vector<idx_t>& m, const faiss::IDSelector& s) : id_map(m), external(s) {}
+    bool is_member(idx_t i) const override {
+        return i >= 0 && static_cast<size_t>(i) < id_map.size() && external.is_member(id_map[static_cast<size_t>(i)]);
+    }
+};
+
+} // namespace
+
+int fb_search_selected(const fb_index* index, int64_t n, const float* x, int64_t k, const int64_t* ids,
+                       int64_t n_ids, float* distances, int64_t* labels) {
+    return guarded([&] {
+        check_handle(index);
+        check_vectors(n, x);
+        require(k >= 1, "invalid argument: k must be >= 1");
+        require(n_ids >= 0 && (n_ids == 0 || ids != nullptr), "invalid argument: NULL id selection");
+        require(n == 0 || (distances != nullptr && labels != nullptr),
+                "invalid argument: NULL output pointer");
+        require(index->index->is_trained,
+                "invalid state: search on an index that is not trained ('is_trained' failed)");
+        apply_thread_policy();
+        BitmapSelector selector(ids, n_ids);
+        faiss::Index* base = index->index.get();
+        auto* out = reinterpret_cast<idx_t*>(labels);
+        if (auto* mapped = dynamic_cast<faiss::IndexIDMap*>(base)) { // IndexIDMap2 too
+            TranslatedSelector inner(mapped->id_map, selector);
+            faiss::SearchParameters params;
+            params.sel = &inner;
+            mapped->index->search(n, x, k, distances, out, &params);
+            for (int64_t i = 0; i < n * k; i++) {
+                if (out[i] >= 0) out[i] = mapped->id_map[static_cast<size_t>(out[i])];
+            }
+        } else if (auto* ivf = dynamic_cast<faiss::IndexIVF*>(base)) {
+            // IndexIVF insists on its own parameter type; carry over the index's nprobe.
+            faiss::SearchParametersIVF params;
+            params.sel = &selector;
+            params.nprobe = ivf->nprobe;
+            params.max_codes = ivf->max_codes;
+            ivf->search(n, x, k, distances, out, &params);
+        } else {
+            faiss::SearchParameters params;
+            params.sel = &selector;
+            base->search(n, x, k, distances, out, &params);
+        }
     });
 }
 

@@ -257,6 +257,7 @@ extension FluxStore.VideoMetadata {
     /// What the store keeps of a decoder's metadata (display size: after rotation).
     public init(decoded m: FluxIngest.VideoMetadata) {
         self.init(duration: m.duration, fps: m.fps, frameCount: m.frameCount, width: m.displayWidth,
-                  height: m.displayHeight, codec: m.codec, rotation: m.rotation)
+                  height: m.displayHeight, codec: m.codec, rotation: m.rotation,
+                  creationTime: m.creationTime?.timeIntervalSince1970)
     }
 }

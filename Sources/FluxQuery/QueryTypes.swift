@@ -1,4 +1,5 @@
 import Foundation
+import FluxStore
 
 /// How a query ranks its results.
 public enum RerankMode: String, Codable, Sendable, CaseIterable {
@@ -29,12 +30,67 @@ public struct QueryOptions: Sendable {
     public var refineTokens: Int?
     /// How many top results ``refineTokens`` re-encodes.
     public var refineTop = 10
+    /// Which clips may be returned (path, date, duration, kind); applied inside the vector search.
+    public var filter = ClipFilter()
+    /// Query arithmetic: terms added to (positive weight) or subtracted from (negative) the main
+    /// query, each a unit vector times its weight (``QueryArithmetic``).
+    public var terms: [QueryTerm] = []
+    /// Texts whose look-alikes are dropped: a hit goes when its cosine with one of them is above
+    /// ``excludeAbove``, or (nil) above its cosine with the query itself.
+    public var exclude: [String] = []
+    /// The cosine above which ``exclude`` drops a hit; nil = "more like the excluded text than
+    /// like the query".
+    public var excludeAbove: Float?
+    /// With ``perVideo``: the best spans of each hit's video to report (0 = none). Needs an index
+    /// with segments (`index --segments`).
+    public var moments = 3
+    /// Fold hits whose vectors have a cosine ≥ this with a better hit into it (nil = no folding).
+    public var collapseAbove: Float?
+    /// The order of the returned hits (the best `k` are chosen by relevance first).
+    public var sort: ResultSort = .relevance
 
     public init() {}
 }
 
+/// The order results are listed in. The `k` results are always the `k` most relevant; `sort`
+/// only reorders them, and each keeps its relevance `rank`.
+public enum ResultSort: String, Codable, Sendable, CaseIterable {
+    /// Best score first.
+    case relevance
+    /// Most recently recorded first (container creation time, else modification time).
+    case date
+    /// By path, then start time.
+    case path
+    /// Longest video first.
+    case duration
+
+    /// `hits` in this order (stable: ties keep relevance order).
+    public func apply(_ hits: [QueryHit]) -> [QueryHit] {
+        let keyed = hits.enumerated().map { ($0.offset, $0.element) }
+        func by(_ before: (QueryHit, QueryHit) -> Bool?) -> [QueryHit] {
+            keyed.sorted { a, b in before(a.1, b.1) ?? (a.0 < b.0) }.map(\.1)
+        }
+        switch self {
+        case .relevance: return hits
+        case .date:
+            return by { a, b in
+                let x = a.recordedAt?.timeIntervalSince1970 ?? -.infinity, y = b.recordedAt?.timeIntervalSince1970 ?? -.infinity
+                return x == y ? nil : x > y
+            }
+        case .path:
+            return by { a, b in a.path != b.path ? a.path < b.path : (a.start == b.start ? nil : a.start < b.start) }
+        case .duration:
+            return by { a, b in
+                let x = a.duration ?? -1, y = b.duration ?? -1
+                return x == y ? nil : x > y
+            }
+        }
+    }
+}
+
 /// One ranked result. JSON keys are stable: rank, clip_id, video_id, path, start, end, score,
-/// cosine, weight, budget, kind.
+/// cosine, weight, budget, kind; and when known or asked for: duration (the video's, seconds),
+/// recorded_at (ISO 8601), moments, duplicates.
 public struct QueryHit: Codable, Sendable, Equatable {
     public var rank: Int
     public var clipId: Int64
@@ -52,11 +108,76 @@ public struct QueryHit: Codable, Sendable, Equatable {
     public var budget: Int
     /// "video" (whole) or "segment".
     public var kind: String
+    /// The video's duration, seconds.
+    public var duration: Double?
+    /// When the video was recorded (container creation time, else file modification time).
+    public var recordedAt: Date?
+    /// The best spans of the video for the query (``QueryOptions/moments``), best first.
+    public var moments: [Moment]?
+    /// Near-identical hits folded into this one (``QueryOptions/collapseAbove``).
+    public var duplicates: [DuplicateHit]?
+
+    public init(rank: Int, clipId: Int64, videoId: Int64, path: String, start: Double, end: Double, score: Float,
+                cosine: Float, weight: Float, budget: Int, kind: String, duration: Double? = nil, recordedAt: Date? = nil) {
+        self.rank = rank
+        self.clipId = clipId
+        self.videoId = videoId
+        self.path = path
+        self.start = start
+        self.end = end
+        self.score = score
+        self.cosine = cosine
+        self.weight = weight
+        self.budget = budget
+        self.kind = kind
+        self.duration = duration
+        self.recordedAt = recordedAt
+    }
 
     enum CodingKeys: String, CodingKey {
-        case rank, path, start, end, score, cosine, weight, budget, kind
+        case rank, path, start, end, score, cosine, weight, budget, kind, duration, moments, duplicates
         case clipId = "clip_id"
         case videoId = "video_id"
+        case recordedAt = "recorded_at"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        rank = try c.decode(Int.self, forKey: .rank)
+        clipId = try c.decode(Int64.self, forKey: .clipId)
+        videoId = try c.decode(Int64.self, forKey: .videoId)
+        path = try c.decode(String.self, forKey: .path)
+        start = try c.decode(Double.self, forKey: .start)
+        end = try c.decode(Double.self, forKey: .end)
+        score = try c.decode(Float.self, forKey: .score)
+        cosine = try c.decode(Float.self, forKey: .cosine)
+        weight = try c.decode(Float.self, forKey: .weight)
+        budget = try c.decode(Int.self, forKey: .budget)
+        kind = try c.decode(String.self, forKey: .kind)
+        duration = try c.decodeIfPresent(Double.self, forKey: .duration)
+        recordedAt = try c.decodeIfPresent(String.self, forKey: .recordedAt).flatMap { ISO8601DateFormatter().date(from: $0) }
+        moments = try c.decodeIfPresent([Moment].self, forKey: .moments)
+        duplicates = try c.decodeIfPresent([DuplicateHit].self, forKey: .duplicates)
+    }
+
+    /// Dates are ISO 8601 strings whatever the encoder's date strategy.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(rank, forKey: .rank)
+        try c.encode(clipId, forKey: .clipId)
+        try c.encode(videoId, forKey: .videoId)
+        try c.encode(path, forKey: .path)
+        try c.encode(start, forKey: .start)
+        try c.encode(end, forKey: .end)
+        try c.encode(score, forKey: .score)
+        try c.encode(cosine, forKey: .cosine)
+        try c.encode(weight, forKey: .weight)
+        try c.encode(budget, forKey: .budget)
+        try c.encode(kind, forKey: .kind)
+        try c.encodeIfPresent(duration, forKey: .duration)
+        try c.encodeIfPresent(recordedAt.map { ISO8601DateFormatter().string(from: $0) }, forKey: .recordedAt)
+        try c.encodeIfPresent(moments, forKey: .moments)
+        try c.encodeIfPresent(duplicates, forKey: .duplicates)
     }
 }
 
@@ -86,11 +207,50 @@ public struct QueryResult: Codable, Sendable {
     public var timings: QueryTimings
     /// Set when the shortlist was re-encoded at a larger budget.
     public var refine: RefineReport?
+    /// The filter applied (absent when none).
+    public var filter: ClipFilter?
+    /// Clips the filter let through at the searched budget (absent without a filter).
+    public var filtered: Int?
+    /// Query arithmetic: every term with its weight, the main query first (absent without).
+    public var terms: [QueryTerm]?
+    /// `--exclude`: the texts, the cut-off (nil: "above the query's own cosine") and how many
+    /// candidates it dropped.
+    public var exclude: ExcludeReport?
+    /// Cosine at or above which near-identical hits were folded (absent when off).
+    public var collapseAbove: Float?
+    /// The order of ``hits`` (absent: relevance).
+    public var sort: ResultSort?
+    /// Things worth telling the user that did not stop the search (a path filter that matches
+    /// no indexed video, …).
+    public var warnings: [String]?
+
+    public init(query: String, budget: Int, rerank: RerankMode, temperature: Float, bankSize: Int, candidates: Int,
+                hits: [QueryHit], timings: QueryTimings, refine: RefineReport?) {
+        self.query = query
+        self.budget = budget
+        self.rerank = rerank
+        self.temperature = temperature
+        self.bankSize = bankSize
+        self.candidates = candidates
+        self.hits = hits
+        self.timings = timings
+        self.refine = refine
+    }
 
     enum CodingKeys: String, CodingKey {
         case query, budget, rerank, temperature, candidates, hits, timings, refine
+        case filter, filtered, terms, exclude, sort, warnings
         case bankSize = "bank_size"
+        case collapseAbove = "collapse_above"
     }
+}
+
+/// What `--exclude` did. JSON keys: texts, above (absent: relative to the query), dropped.
+public struct ExcludeReport: Codable, Sendable, Equatable {
+    public var texts: [String]
+    public var above: Float?
+    /// Candidates dropped.
+    public var dropped: Int
 }
 
 /// Why a query could not run.
@@ -106,6 +266,8 @@ public enum QueryError: Error, CustomStringConvertible, LocalizedError, Equatabl
     case clipNotAtBudget(id: Int64, budget: Int, available: [Int])
     /// A query-by-example or "similar" file does not exist.
     case exampleNotFound(path: String)
+    /// Query arithmetic whose weighted terms add up to nothing.
+    case termsCancel
 
     public var description: String {
         switch self {
@@ -125,6 +287,8 @@ public enum QueryError: Error, CustomStringConvertible, LocalizedError, Equatabl
             return "clip \(id) has no vector at \(budget) tokens (its span is indexed at: \(available.map(String.init).joined(separator: ", "))); pass one of those to --tokens"
         case .exampleNotFound(let path):
             return "no file at \(path); give an existing video file, or an indexed clip id"
+        case .termsCancel:
+            return "the query's terms cancel out (their weighted sum is zero); change a weight or drop a --minus term"
         }
     }
 

@@ -76,43 +76,110 @@ public final class Retriever {
 
     /// Searches with a unit query vector (for query by example: a clip's embedding), leaving
     /// out the clips `exclusion` names before ranking.
+    ///
+    /// Stages: the filter's selection (``QueryOptions/filter``, applied inside FAISS) → a pool of
+    /// candidates → `--exclude` look-alikes dropped (`excludeVectors`, unit vectors) → dual-softmax
+    /// rerank → best first, one per video → near-duplicates folded → `k` → moments → sort.
+    /// The pool widens until `k` results survive or the index has no more clips.
     public func search(vector q: [Float], label: String, options: QueryOptions,
-                       excluding exclusion: SearchExclusion = SearchExclusion()) throws -> QueryResult {
+                       excluding exclusion: SearchExclusion = SearchExclusion(),
+                       excludeVectors: [[Float]] = []) throws -> QueryResult {
         let t0 = Timing.now()
         let budget = try resolveBudget(options.budget)
-        var pool = options.pool ?? max(50, 10 * options.k)
-        var (hits, infos, full) = try candidates(budget: budget, query: q, pool: pool, excluding: exclusion)
-        // One clip per video (or excluded clips) can leave fewer than k results in the pool
-        // (many segments of a few videos): widen it until k are in or the index has no more clips.
-        while options.pool == nil, full,
-              (options.perVideo ? Set(infos.map(\.videoId)).count : infos.count) < options.k {
-            pool *= 4
-            (hits, infos, full) = try candidates(budget: budget, query: q, pool: pool, excluding: exclusion)
+        try options.filter.validate()
+        var selection: [Int64]?
+        var warnings: [String] = []
+        if !options.filter.isEmpty {
+            selection = try store.clipIds(budget: budget, matching: options.filter)
+            for pattern in try store.unmatchedPathPatterns(options.filter) {
+                warnings.append("--path \(pattern) matches no indexed video; check the spelling, or index that folder first")
+            }
         }
-        let t1 = Timing.now()
-
         let bank = try bank()
         let mode = options.rerank ?? (bank.isEmpty ? .none : .dsl)
-        let cosineByID = Dictionary(hits.map { ($0.clipId, $0.score) }, uniquingKeysWith: { a, _ in a })
+        var pool = options.pool ?? max(50, 10 * options.k)
+        var ranked: Ranked
+        var searchMs = 0.0, rerankMs = 0.0
+        while true {
+            let t1 = Timing.now()
+            let (hits, infos, full) = try candidates(budget: budget, query: q, pool: pool, selection: selection, excluding: exclusion)
+            searchMs += (Timing.now() - t1) * 1e3
+            let t2 = Timing.now()
+            ranked = try rank(hits: hits, infos: infos, query: q, mode: mode, bank: bank, options: options,
+                              excludeVectors: excludeVectors)
+            ranked.full = full
+            rerankMs += (Timing.now() - t2) * 1e3
+            if options.pool != nil || !full || ranked.hits.count >= options.k { break }
+            pool *= 4
+        }
+
+        var hits = ranked.hits
+        if let minScore = options.minScore { hits = hits.filter { $0.score >= minScore } }
+        hits = Array(hits.prefix(options.k))
+        for i in hits.indices { hits[i].rank = i + 1 }
+        if options.perVideo, options.moments > 0 { try addMoments(&hits, query: q, budget: budget, count: options.moments) }
+        hits = options.sort.apply(hits)
+
+        var timings = QueryTimings()
+        timings.searchMs = searchMs
+        timings.rerankMs = rerankMs
+        timings.totalMs = (Timing.now() - t0) * 1e3
+        var result = QueryResult(query: label, budget: budget, rerank: mode, temperature: options.temperature,
+                                 bankSize: bank.count / max(store.embedDimension, 1), candidates: ranked.candidates,
+                                 hits: hits, timings: timings, refine: nil)
+        if !options.filter.isEmpty { result.filter = options.filter; result.filtered = selection?.count }
+        if !options.exclude.isEmpty {
+            result.exclude = ExcludeReport(texts: options.exclude, above: options.excludeAbove, dropped: ranked.dropped)
+        }
+        result.collapseAbove = options.collapseAbove
+        if options.sort != .relevance { result.sort = options.sort }
+        if !warnings.isEmpty { result.warnings = warnings }
+        return result
+    }
+
+    /// Candidates ranked best first, one per video when asked, near-duplicates folded.
+    struct Ranked {
+        var hits: [QueryHit]
+        var candidates: Int
+        /// Candidates `--exclude` dropped.
+        var dropped: Int
+        var full = false
+    }
+
+    private func rank(hits raw: [ClipHit], infos allInfos: [ClipInfo], query q: [Float], mode: RerankMode, bank: [Float],
+                      options: QueryOptions, excludeVectors: [[Float]]) throws -> Ranked {
+        let e = store.embedDimension
+        let needVectors = mode == .dsl || !excludeVectors.isEmpty || options.collapseAbove != nil
+        let vectors = needVectors ? try store.vectors(clipIds: allInfos.map(\.id)) : [:]
+        let zero = [Float](repeating: 0, count: e)
+        var infos = allInfos
+        var dropped = 0
+        if !excludeVectors.isEmpty {
+            infos = allInfos.filter { info in
+                let v = vectors[info.id] ?? zero
+                let own = Self.dot(v, q)
+                let drop = excludeVectors.contains { Self.dot(v, $0) > (options.excludeAbove ?? own) }
+                if drop { dropped += 1 }
+                return !drop
+            }
+        }
+        let cosineByID = Dictionary(raw.map { ($0.clipId, $0.score) }, uniquingKeysWith: { a, _ in a })
         var cosines = infos.map { cosineByID[$0.id] ?? 0 }
         var weights = [Float](repeating: 1, count: infos.count)
         var scores = cosines
         if mode == .dsl, !infos.isEmpty {
-            let vectors = try store.vectors(clipIds: infos.map(\.id))
-            let e = store.embedDimension
-            let flat = infos.flatMap { vectors[$0.id] ?? [Float](repeating: 0, count: e) }
+            let flat = infos.flatMap { vectors[$0.id] ?? zero }
             // Recompute the cosines from the stored vectors so that score and weight agree
             // exactly (IVF/SQ indexes return approximate scores).
             cosines = Self.cosines(flat, query: q, dimension: e)
             (scores, weights) = DualSoftmax.rerank(cosines: cosines, candidates: flat, bank: bank, dimension: e,
                                                    temperature: options.temperature)
         }
-        let t2 = Timing.now()
-
         var ranked: [QueryHit] = infos.indices.map { i in
             QueryHit(rank: 0, clipId: infos[i].id, videoId: infos[i].videoId, path: infos[i].path, start: infos[i].start,
                      end: infos[i].end, score: scores[i], cosine: cosines[i], weight: weights[i],
-                     budget: infos[i].budget, kind: infos[i].kind.rawValue)
+                     budget: infos[i].budget, kind: infos[i].kind.rawValue, duration: infos[i].videoDuration,
+                     recordedAt: infos[i].recordedAt.map { Date(timeIntervalSince1970: $0) })
         }
         // Best first; ties by clip id so that output is deterministic.
         ranked.sort { $0.score != $1.score ? $0.score > $1.score : $0.clipId < $1.clipId }
@@ -120,24 +187,43 @@ public final class Retriever {
             var seen = Set<Int64>()
             ranked = ranked.filter { seen.insert($0.videoId).inserted }
         }
-        if let minScore = options.minScore { ranked = ranked.filter { $0.score >= minScore } }
-        ranked = Array(ranked.prefix(options.k))
-        for i in ranked.indices { ranked[i].rank = i + 1 }
-
-        var timings = QueryTimings()
-        timings.searchMs = (t1 - t0) * 1e3
-        timings.rerankMs = (t2 - t1) * 1e3
-        timings.totalMs = (Timing.now() - t0) * 1e3
-        return QueryResult(query: label, budget: budget, rerank: mode, temperature: options.temperature,
-                           bankSize: bank.count / max(store.embedDimension, 1), candidates: infos.count,
-                           hits: ranked, timings: timings, refine: nil)
+        if let threshold = options.collapseAbove {
+            ranked = NearDuplicates.collapse(ranked, vectors: vectors, dimension: e, threshold: threshold).map { pair in
+                var hit = pair.hit
+                if !pair.duplicates.isEmpty { hit.duplicates = pair.duplicates }
+                return hit
+            }
+        }
+        return Ranked(hits: ranked, candidates: infos.count, dropped: dropped)
     }
 
-    /// FAISS's `pool` best clips of `budget` for `q`, less those `exclusion` names, with their
-    /// metadata; `full` when FAISS returned a whole pool (the index may hold more).
-    private func candidates(budget: Int, query q: [Float], pool: Int,
+    /// Fills each hit's ``QueryHit/moments`` from the cosines of its video's segments at `budget`
+    /// (videos indexed without segments get none).
+    private func addMoments(_ hits: inout [QueryHit], query q: [Float], budget: Int, count: Int) throws {
+        for i in hits.indices {
+            let segments = try store.clips(videoId: hits[i].videoId).filter { $0.budget == budget && $0.kind == .segment }
+            guard !segments.isEmpty else { continue }
+            let vectors = try store.vectors(clipIds: segments.map(\.id))
+            let scored = segments.compactMap { s in
+                vectors[s.id].map { MomentFinder.Segment(start: s.start, end: s.end, score: Self.dot($0, q)) }
+            }
+            hits[i].moments = MomentFinder.moments(of: scored, count: count)
+        }
+    }
+
+    static func dot(_ a: [Float], _ b: [Float]) -> Float {
+        var s: Float = 0
+        for j in 0..<min(a.count, b.count) { s += a[j] * b[j] }
+        return s
+    }
+
+    /// FAISS's `pool` best clips of `budget` for `q` (among `selection` when given), less those
+    /// `exclusion` names, with their metadata; `full` when FAISS returned a whole pool (the
+    /// index may hold more).
+    private func candidates(budget: Int, query q: [Float], pool: Int, selection: [Int64]?,
                             excluding exclusion: SearchExclusion) throws -> (hits: [ClipHit], infos: [ClipInfo], full: Bool) {
-        let raw = try mirror.search(budget: budget, query: q, k: pool)
+        let raw = try selection.map { try mirror.search(budget: budget, query: q, k: pool, selecting: $0) }
+            ?? mirror.search(budget: budget, query: q, k: pool)
         let infos = try store.clips(ids: raw.map(\.clipId)).filter { !exclusion.excludes($0) }
         let kept = Set(infos.map(\.id))
         return (raw.filter { kept.contains($0.clipId) }, infos, raw.count == pool)

@@ -19,6 +19,15 @@ public enum SearchQuery: Sendable, Equatable {
     /// bank holds captions, not videos).
     case similar(SimilarTarget, includeSameVideo: Bool)
 
+    /// The query as the first term of query arithmetic.
+    var termSource: QueryTerm.Source {
+        switch self {
+        case .text(let t): return .text(t)
+        case .example(let url, let window): return .example(.file(url, window: window))
+        case .similar(let target, _): return .example(target)
+        }
+    }
+
     /// How results name the query: the text, or "video:PATH".
     public var label: String {
         switch self {
@@ -87,7 +96,8 @@ public final class SearchSession {
     public func search(_ query: SearchQuery, options: QueryOptions) throws -> QueryResult {
         let t0 = Timing.now()
         let retriever = try self.retriever()
-        let q: [Float]
+        try options.filter.validate()
+        var q: [Float]
         var options = options
         var exclusion = SearchExclusion()
         switch query {
@@ -101,8 +111,19 @@ public final class SearchSession {
             options.budget = budget
             options.rerank = options.rerank ?? RerankMode.none
         }
+        var label = query.label
+        if !options.terms.isEmpty {
+            let budget = try retriever.resolveBudget(options.budget)
+            var parts: [(vector: [Float], weight: Float)] = [(q, 1)]
+            for term in options.terms { parts.append((try termVector(term.source, budget: budget), term.weight)) }
+            q = try QueryArithmetic.combine(parts)
+            label += " " + options.terms.map(\.label).joined(separator: " ")
+        }
+        let excludeVectors = try options.exclude.map { try retriever.encodeQuery($0) }
         let encodeMs = (Timing.now() - t0) * 1e3
-        var result = try retriever.search(vector: q, label: query.label, options: options, excluding: exclusion)
+        var result = try retriever.search(vector: q, label: label, options: options, excluding: exclusion,
+                                          excludeVectors: excludeVectors)
+        if !options.terms.isEmpty { result.terms = [QueryTerm(query.termSource, weight: 1)] + options.terms }
         result.timings.encodeMs = encodeMs
         result.timings.totalMs += encodeMs
         if let tokens = options.refineTokens {
@@ -110,6 +131,14 @@ public final class SearchSession {
                                  top: options.refineTop, embedder: try embedder())
         }
         return result
+    }
+
+    /// The unit vector of one query-arithmetic term at `budget`.
+    func termVector(_ source: QueryTerm.Source, budget: Int) throws -> [Float] {
+        switch source {
+        case .text(let text): return try retriever().encodeQuery(text)
+        case .example(let target): return try similarVector(target, budget: budget, includeSameVideo: true).vector
+        }
     }
 
     /// The unit vector of `url` (all of it, or `window` in seconds) encoded at `budget` as

@@ -8,7 +8,7 @@ import GRDB
 
 extension IndexStore {
     /// Migration identifiers this build knows, in order.
-    static let migrationIdentifiers = ["v1", "v2"]
+    static let migrationIdentifiers = ["v1", "v2", "v3"]
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -101,6 +101,12 @@ extension IndexStore {
         // without --model.
         migrator.registerMigration("v2") { db in
             try db.alter(table: "indexSettings") { t in t.add(column: "modelPath", .text) }
+        }
+        // v3: the container's recording time (filters by date), and an index that finds a
+        // budget's clips of a video without reading clip rows (filters read only it).
+        migrator.registerMigration("v3") { db in
+            try db.alter(table: "video") { t in t.add(column: "creationTime", .double) }
+            try db.create(index: "clip_by_video_budget", on: "clip", columns: ["videoId", "budget", "kind"])
         }
         return migrator
     }

@@ -313,6 +313,12 @@ public final class VectorIndex: @unchecked Sendable {
         return SearchResult(queryCount: nq, k: k, distances: distances, labels: labels)
     }
 
+    /// Runs `body` with the FAISS handle under the shared (search) lock: for const bridge calls
+    /// made by extensions in other files.
+    func withSearchHandle<T>(_ body: (OpaquePointer) throws -> T) rethrows -> T {
+        try lock.withReadLock { try body(handle) }
+    }
+
     // MARK: Helpers
 
     private func vectorCount(_ floatCount: Int, _ operation: String) throws -> Int {
@@ -325,7 +331,7 @@ public final class VectorIndex: @unchecked Sendable {
 
     /// Converts a FaissBridge status into a throw. Must run on the thread that made the call
     /// (the message is thread-local), which holds because every call here is synchronous.
-    private static func check(_ status: Int32, _ operation: String) throws {
+    static func check(_ status: Int32, _ operation: String) throws {
         guard status == 0 else {
             throw VectorIndexError.faiss(operation: operation, message: String(cString: fb_last_error()))
         }

@@ -20,14 +20,17 @@ public struct TestFixtures {
     public func url(_ name: String) -> URL { directory.appendingPathComponent(name) }
 
     /// A `seconds`-long 160×120 clip at 10 fps (ffmpeg's moving test pattern, with a filled box
-    /// of `colour` when given), encoded with `codec`.
+    /// of `colour` when given), encoded with `codec`; `metadata` are container tags
+    /// (`creation_time`, …).
     @discardableResult
-    public func clip(_ name: String, colour: String? = nil, seconds: Int = 2, codec: String = "libx264") throws -> URL {
+    public func clip(_ name: String, colour: String? = nil, seconds: Int = 2, codec: String = "libx264",
+                     metadata: [String: String] = [:]) throws -> URL {
         var filter = "testsrc2=size=160x120:rate=10:duration=\(seconds)"
         if let colour { filter += ",drawbox=x=40:y=30:w=60:h=50:color=\(colour):t=fill" }
         let out = url(name)
         try FileManager.default.createDirectory(at: out.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Self.ffmpeg(["-f", "lavfi", "-i", filter, "-c:v", codec, "-pix_fmt", "yuv420p", out.path])
+        let tags = metadata.sorted { $0.key < $1.key }.flatMap { ["-metadata", "\($0.key)=\($0.value)"] }
+        try Self.ffmpeg(["-f", "lavfi", "-i", filter, "-c:v", codec, "-pix_fmt", "yuv420p"] + tags + [out.path])
         return out
     }
 

@@ -121,6 +121,16 @@ int fb_search(const fb_index *index, int64_t n, const float *x, int64_t k,
               float *distances, int64_t *labels);
 
 /**
+ * fb_search restricted to the ids in ids[n_ids] (any order, duplicates allowed, each >= 0):
+ * filtered search inside FAISS, so k results come back whenever k selected vectors exist
+ * (flat indexes; IVF indexes only scan their probed lists). Works on IndexIDMap(2)-wrapped
+ * indexes (FAISS 1.7.3 cannot translate selectors itself), IVF indexes, and other indexes that
+ * accept FAISS's SearchParameters; fails with FAISS's message on the rest (HNSW in 1.7.3).
+ */
+int fb_search_selected(const fb_index *index, int64_t n, const float *x, int64_t k, const int64_t *ids,
+                       int64_t n_ids, float *distances, int64_t *labels);
+
+/**
  * Write the index to `path` (created or truncated), then fflush + fsync it. On error the file
  * may be partial: write to a temporary name and rename for atomic replacement.
  */

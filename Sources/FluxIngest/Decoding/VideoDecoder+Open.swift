@@ -441,7 +441,8 @@ extension VideoDecoder {
             displayWidth: rotation % 180 == 0 ? w : h, displayHeight: rotation % 180 == 0 ? h : w,
             fps: fps, frameCount: table.count, duration: duration,
             startTime: Double(start) * tb, streamIndex: Int(index), variableFrameRate: variable,
-            hasAudio: hasAudio, truncated: truncated)
+            hasAudio: hasAudio, truncated: truncated,
+            creationTime: ContainerDate.parse(FFmpeg.string(av_dict_get(fmt.pointee.metadata, "creation_time", nil, 0)?.pointee.value)))
         return (metadata, tb, start)
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 /// What ``VideoDecoder`` learned about a file's video stream when it opened it.
 ///
 /// Sizes are in pixels, times in seconds, rates in frames per second. `width`/`height` are
@@ -52,4 +53,7 @@ public struct VideoMetadata: Sendable, Equatable, Codable {
     /// stream's declared duration. Only the readable frames are counted, and ``duration``
     /// is then their span.
     public var truncated: Bool
+    /// When the footage was recorded: the container's `creation_time` tag (what cameras and
+    /// phones write), nil when the file has none or it does not parse.
+    public var creationTime: Date?
 }

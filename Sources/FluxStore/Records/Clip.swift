@@ -85,8 +85,14 @@ public struct ClipInfo: Sendable, Equatable, FetchableRecord {
     public var end: Double
     public var budget: Int
     public var kind: Clip.Kind
+    /// The video's duration, seconds (nil when the decoder did not know it).
+    public var videoDuration: Double?
+    /// When the video was recorded, seconds since 1970 UTC: the container's creation time,
+    /// else the file's modification time (what `--after`/`--before` and `--sort date` use).
+    public var recordedAt: Double?
 
-    public init(id: Int64, videoId: Int64, path: String, start: Double, end: Double, budget: Int, kind: Clip.Kind) {
+    public init(id: Int64, videoId: Int64, path: String, start: Double, end: Double, budget: Int, kind: Clip.Kind,
+                videoDuration: Double? = nil, recordedAt: Double? = nil) {
         self.id = id
         self.videoId = videoId
         self.path = path
@@ -94,6 +100,8 @@ public struct ClipInfo: Sendable, Equatable, FetchableRecord {
         self.end = end
         self.budget = budget
         self.kind = kind
+        self.videoDuration = videoDuration
+        self.recordedAt = recordedAt
     }
 
     /// Decodes the columns selected by ``IndexStore``'s clip queries
@@ -106,10 +114,12 @@ public struct ClipInfo: Sendable, Equatable, FetchableRecord {
         end = row["end"]
         budget = row["budget"]
         kind = row["kind"]
+        videoDuration = row["videoDuration"]
+        recordedAt = row["recordedAt"]
     }
 
     /// The SELECT list matching ``init(row:)`` (tables aliased `c` = clip, `v` = video).
-    static let selection = #"c.id AS id, c.videoId AS videoId, v.path AS path, c.start AS start, c."end" AS "end", c.budget AS budget, c.kind AS kind"#
+    static let selection = #"c.id AS id, c.videoId AS videoId, v.path AS path, c.start AS start, c."end" AS "end", c.budget AS budget, c.kind AS kind, v.duration AS videoDuration, COALESCE(v.creationTime, v.mtime) AS recordedAt"#
 }
 
 /// Many vectors of one budget as a flat row-major matrix: `ids.count × dimension` floats.

@@ -15,9 +15,11 @@ public struct VideoMetadata: Codable, Sendable, Equatable {
     public var codec: String?
     /// Display rotation in degrees (0, 90, 180, 270).
     public var rotation: Int?
+    /// When the footage was recorded, seconds since 1970 UTC: the container's `creation_time`.
+    public var creationTime: Double?
 
     public init(duration: Double? = nil, fps: Double? = nil, frameCount: Int? = nil, width: Int? = nil,
-                height: Int? = nil, codec: String? = nil, rotation: Int? = nil) {
+                height: Int? = nil, codec: String? = nil, rotation: Int? = nil, creationTime: Double? = nil) {
         self.duration = duration
         self.fps = fps
         self.frameCount = frameCount
@@ -25,6 +27,7 @@ public struct VideoMetadata: Codable, Sendable, Equatable {
         self.height = height
         self.codec = codec
         self.rotation = rotation
+        self.creationTime = creationTime
     }
 }
 
@@ -49,6 +52,9 @@ public struct Video: Codable, Sendable, Equatable, FetchableRecord, MutablePersi
     public var height: Int?
     public var codec: String?
     public var rotation: Int?
+    /// The container's recording time, seconds since 1970 UTC (nil: none, or indexed before
+    /// schema v3). Filters by date use it, else ``mtime``.
+    public var creationTime: Double?
     /// When its clips were stored.
     public var indexedAt: Date
 
@@ -60,6 +66,7 @@ public struct Video: Codable, Sendable, Equatable, FetchableRecord, MutablePersi
         public static let contentHash = Column(CodingKeys.contentHash)
         public static let duration = Column(CodingKeys.duration)
         public static let indexedAt = Column(CodingKeys.indexedAt)
+        public static let creationTime = Column(CodingKeys.creationTime)
     }
 
     /// A video about to be stored. `path` is canonicalised by the store.
@@ -82,7 +89,7 @@ public struct Video: Codable, Sendable, Equatable, FetchableRecord, MutablePersi
     public var metadata: VideoMetadata {
         get {
             VideoMetadata(duration: duration, fps: fps, frameCount: frameCount, width: width, height: height,
-                          codec: codec, rotation: rotation)
+                          codec: codec, rotation: rotation, creationTime: creationTime)
         }
         set {
             duration = newValue.duration
@@ -92,6 +99,7 @@ public struct Video: Codable, Sendable, Equatable, FetchableRecord, MutablePersi
             height = newValue.height
             codec = newValue.codec
             rotation = newValue.rotation
+            creationTime = newValue.creationTime
         }
     }
 

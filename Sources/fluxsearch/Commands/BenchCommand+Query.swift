@@ -58,3 +58,44 @@ extension BenchCommand {
         }
     }
 }
+
+extension BenchCommand {
+    struct Filter: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Latency of a filtered query (--path on one folder of ten) against the same query unfiltered, in one run.",
+            discussion: "Writes a temporary index of VIDEOS × CLIPS clustered unit vectors (dim 512) spread over ten folders, then times vector queries (k 10, one result per video, no rerank) through the real store, FAISS mirror and retriever, with and without a --path filter that lets through a tenth of the clips. Reports p50/p99 of both and their ratio.")
+
+        @OptionGroup var runtime: RuntimeOptions
+        @OptionGroup var output: OutputOptions
+
+        @Option(help: "Videos in the index.")
+        var videos = 2000
+
+        @Option(help: "Clips per video (one whole-video vector, the rest segments).")
+        var clips = 50
+
+        @Option(help: "Queries (each run filtered and unfiltered).")
+        var queries = 100
+
+        func validate() throws {
+            guard videos >= 10, videos <= 1_000_000 else { throw ValidationError("--videos must be between 10 and 1000000.") }
+            guard clips >= 2, clips <= 1000 else { throw ValidationError("--clips must be between 2 and 1000.") }
+            guard queries >= 1, queries <= 10_000 else { throw ValidationError("--queries must be between 1 and 10000.") }
+        }
+
+        func run() throws {
+            let policy = runtime.apply(.latency)
+            var bench = FilterBenchmark()
+            bench.videos = videos; bench.clipsPerVideo = clips; bench.queries = queries
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fluxsearch-bench-filter-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let r = try bench.run(in: dir, progress: { if !output.json { note("  \($0)…") } })
+            if output.json { return try printJSON(r) }
+            out("fluxsearch bench filter — \(r.vectors) vectors (dim 512), filter selects \(r.selected) (\(String(format: "%.1f", r.selectivity * 100)) %), \(queries) queries, \(policy.blasThreads) BLAS thread(s)")
+            out(pad("", 12) + lpad("p50 ms", 9) + lpad("p99 ms", 9))
+            out(pad("unfiltered", 12) + lpad(String(format: "%.2f", r.unfilteredP50), 9) + lpad(String(format: "%.2f", r.unfilteredP99), 9))
+            out(pad("filtered", 12) + lpad(String(format: "%.2f", r.filteredP50), 9) + lpad(String(format: "%.2f", r.filteredP99), 9))
+            out("filtered / unfiltered (p50): \(String(format: "%.2f", r.ratio))×; build \(String(format: "%.1f", r.buildSeconds)) s; short results: \(r.shortResults)")
+        }
+    }
+}

@@ -1,5 +1,6 @@
 import Foundation
 import FluxQuery
+import FluxStore
 
 // The human-readable result of `query` (and `similar`): a header line, one row per hit, and a
 // hint to play the top one.
@@ -8,16 +9,39 @@ extension QueryCommand {
         if let f = r.refine {
             note("refined the top \(f.top) at \(f.tokens) tokens: \(f.encoded) encoded, \(f.cached) from the cache")
         }
+        if let f = r.filter, let n = r.filtered {
+            note("filter \(filterSummary(f)): \(n) clip(s) at \(r.budget) tokens")
+        }
+        if let x = r.exclude, x.dropped > 0 { note("--exclude dropped \(x.dropped) candidate(s)") }
         out("\"\(clipped(displayLine(r.query), to: 120))\" — \(r.hits.count) result(s) of \(r.candidates) candidates, \(r.budget) tokens, rerank \(r.rerank.rawValue)\(r.rerank == .dsl ? " (bank \(r.bankSize))" : ""), \(String(format: "%.0f", r.timings.totalMs)) ms")
         guard !r.hits.isEmpty else { return out("no results") }
         out(pad("#", 4) + pad("score", 8) + pad("cosine", 8) + pad("tokens", 7) + pad("time", 15) + "path")
         for h in r.hits {
             out(pad("\(h.rank)", 4) + pad(fixed(h.score, 4), 8) + pad(fixed(h.cosine, 3), 8)
                   + pad("\(h.budget)", 7) + pad(timeRange(h.start, h.end), 15) + displayLine(h.path))
+            if let moments = h.moments, !moments.isEmpty {
+                out(pad("", 4) + "moments: " + moments.map { "\(timeRange($0.start, $0.end)) (\(fixed($0.score, 3)))" }.joined(separator: ", "))
+            }
+            for d in h.duplicates ?? [] {
+                out(pad("", 4) + "same as: " + displayLine(d.path) + " \(timeRange(d.start, d.end)) (cosine \(fixed(d.similarity, 4)))")
+            }
         }
-        if let top = r.hits.first {
-            out("play the top result: ffplay -ss \(String(format: "%.2f", top.start)) \(displayLine(shellQuote(top.path)))")
+        if let top = r.hits.min(by: { $0.rank < $1.rank }) {
+            let start = top.moments?.first?.start ?? top.start
+            out("play the top result: ffplay -ss \(String(format: "%.2f", start)) \(displayLine(shellQuote(top.path)))")
         }
+    }
+
+    /// "--path /v --after 2024-05-01T00:00:00Z --min-duration 30" for the filter note.
+    static func filterSummary(_ f: ClipFilter) -> String {
+        let iso = ISO8601DateFormatter()
+        var parts = f.paths.map { "--path " + displayLine($0.description) }
+        if let a = f.after { parts.append("--after " + iso.string(from: a)) }
+        if let b = f.before { parts.append("--before " + iso.string(from: b)) }
+        if let m = f.minDuration { parts.append("--min-duration \(m)") }
+        if let m = f.maxDuration { parts.append("--max-duration \(m)") }
+        if let k = f.kind { parts.append("--kind \(k.rawValue)") }
+        return parts.joined(separator: " ")
     }
 
     /// `x` with `digits` decimals; a value that rounds to zero prints as 0, never as -0.

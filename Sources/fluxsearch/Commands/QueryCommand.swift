@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import FluxIngest
 import FluxQuery
+import FluxStore
 
 /// `fluxsearch query "text"`: search an index.
 struct QueryCommand: ParsableCommand {
@@ -21,8 +22,33 @@ struct QueryCommand: ParsableCommand {
         --video FILE searches by example: the clip (or --start/--end seconds of it) is \
         encoded at the searched budget and used as the query.
 
+        Filters (--path, --after, --before, --min-duration, --max-duration, --kind) are applied \
+        inside the vector search: when k clips match, k come back. --path takes a folder or \
+        file (anything under it), or a glob (* also crosses /; a glob without / matches file \
+        names anywhere). Dates are the container's recording time, else the file's modification \
+        time; local time unless a zone is given (2024-05-01, 2024-05-01T18:30Z).
+
+        Query arithmetic: --plus and --minus add or subtract texts, --plus-video and \
+        --minus-video a video (PATH, PATH@START-END in seconds, or an indexed clip id); prefix a \
+        weight with * ("0.5*people"). The query is the unit-length sum of the terms' unit \
+        vectors times their weights (the main query has weight 1). --exclude TEXT drops hits \
+        that look more like TEXT than like the query (or, with --exclude-above S, whose cosine \
+        with TEXT is above S).
+
+        Each result lists its best --moments spans of the video (adjacent high-scoring segments \
+        merged; needs an index built with --segments). Near-identical results (cosine ≥ \
+        --collapse-above) fold into the best one. --sort reorders the k results; each keeps its \
+        relevance rank.
+
+        Scores: with dual softmax, cosine × weight (the weight is at most 1, so scores are \
+        small: compare them within one query); with --rerank none, the cosine (-1 to 1). \
+        --min-score applies to that score.
+
         Examples:
           fluxsearch query "a red ball bounces to the right"
+          fluxsearch query "a dog on a beach" --minus "people" --plus-video ref.mp4@12-18
+          fluxsearch query "sunset" --path ~/Videos/2024 --after 2024-06-01 --min-duration 30
+          fluxsearch query "a cat" --exclude "a dog" --sort date
           fluxsearch query "a red ball bounces" --refine-tokens 2048 --refine-top 5
           fluxsearch query --video holiday.mp4 --start 12 --end 18
           fluxsearch query "two blue squares" -k 5 --json
@@ -66,8 +92,56 @@ struct QueryCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Show only the best clip of each video.")
     var perVideo = true
 
-    @Option(help: ArgumentHelp("Hide results scoring below this.", valueName: "score"))
+    @Option(help: ArgumentHelp("Hide results scoring below this (the score column: cosine × dual-softmax weight, or the cosine with --rerank none).", valueName: "score"))
     var minScore: Float?
+
+    @Option(help: ArgumentHelp("Only videos under this folder or file, or matching this glob (repeatable: any of them).", valueName: "prefix|glob"), completion: .file())
+    var path: [String] = []
+
+    @Option(help: ArgumentHelp("Only videos recorded at or after this date (YYYY-MM-DD[THH:MM[:SS]][Z|±HH:MM]; local time by default).", valueName: "date"))
+    var after: String?
+
+    @Option(help: ArgumentHelp("Only videos recorded before this date.", valueName: "date"))
+    var before: String?
+
+    @Option(help: ArgumentHelp("Only videos at least this long, seconds.", valueName: "s"))
+    var minDuration: Double?
+
+    @Option(help: ArgumentHelp("Only videos at most this long, seconds.", valueName: "s"))
+    var maxDuration: Double?
+
+    @Option(help: "Only whole-video vectors (video) or only segments (segment).")
+    var kind: Clip.Kind?
+
+    @Option(help: ArgumentHelp("Add a text to the query ([WEIGHT*]TEXT; repeatable).", valueName: "text"))
+    var plus: [String] = []
+
+    @Option(help: ArgumentHelp("Subtract a text from the query ([WEIGHT*]TEXT; repeatable).", valueName: "text"))
+    var minus: [String] = []
+
+    @Option(help: ArgumentHelp("Add a video: [WEIGHT*]PATH[@START-END] or an indexed clip id (repeatable).", valueName: "video"), completion: .file())
+    var plusVideo: [String] = []
+
+    @Option(help: ArgumentHelp("Subtract a video: [WEIGHT*]PATH[@START-END] or an indexed clip id (repeatable).", valueName: "video"), completion: .file())
+    var minusVideo: [String] = []
+
+    @Option(help: ArgumentHelp("Drop results that look like this text (repeatable).", valueName: "text"))
+    var exclude: [String] = []
+
+    @Option(help: ArgumentHelp("With --exclude: drop a result when its cosine with the text is above this (default: above its cosine with the query).", valueName: "cosine"))
+    var excludeAbove: Float?
+
+    @Option(help: ArgumentHelp("Best spans of each result's video to show (0: none; needs --segments at index time).", valueName: "n"))
+    var moments = 3
+
+    @Option(help: ArgumentHelp("Fold results whose vectors have at least this cosine with a better result into it.", valueName: "cosine"))
+    var collapseAbove: Float = NearDuplicates.defaultThreshold
+
+    @Flag(help: "Do not fold near-identical results.")
+    var noCollapse = false
+
+    @Option(help: "Order of the results: relevance, date (newest first), path or duration (longest first).")
+    var sort: ResultSort = .relevance
 
     @Flag(help: "Print the result as one JSON document.")
     var json = false
@@ -97,6 +171,63 @@ struct QueryCommand: ParsableCommand {
         guard k >= 1 else { throw ValidationError("-k must be at least 1.") }
         guard temperature > 0 else { throw ValidationError("--temperature must be positive.") }
         if json && jsonl { throw ValidationError("Choose one of --json and --jsonl.") }
+        guard moments >= 0, moments <= 100 else { throw ValidationError("--moments must be between 0 and 100.") }
+        guard collapseAbove > -1, collapseAbove <= 1 else { throw ValidationError("--collapse-above is a cosine: give a number in (-1, 1], e.g. 0.99.") }
+        if let excludeAbove, !(excludeAbove >= -1 && excludeAbove <= 1) {
+            throw ValidationError("--exclude-above is a cosine: give a number between -1 and 1.")
+        }
+        if excludeAbove != nil && exclude.isEmpty { throw ValidationError("--exclude-above needs --exclude TEXT.") }
+        _ = try filter()
+        _ = try terms()
+    }
+
+    /// The filter options as one ``ClipFilter`` (paths made absolute against the working folder).
+    func filter() throws -> ClipFilter {
+        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        var filter = ClipFilter()
+        for p in path {
+            guard !p.isEmpty else { throw ValidationError("--path is empty; give a folder, a file or a glob such as '*.mp4'.") }
+            filter.paths.append(ClipFilter.PathPattern(parsing: (p as NSString).expandingTildeInPath, relativeTo: cwd))
+        }
+        do {
+            filter.after = try after.map { try FilterDate.parse($0, option: "--after") }
+            filter.before = try before.map { try FilterDate.parse($0, option: "--before") }
+            filter.minDuration = minDuration
+            filter.maxDuration = maxDuration
+            filter.kind = kind
+            try filter.validate()
+        } catch let e as FilterDateError {
+            throw ValidationError(e.description)
+        } catch let e as ClipFilterError {
+            throw ValidationError(e.description)
+        }
+        return filter
+    }
+
+    /// --plus, --minus, --plus-video and --minus-video as weighted terms.
+    func terms() throws -> [QueryTerm] {
+        func weighted(_ typed: String, sign: Float, option: String) throws -> (Float, String) {
+            let (w, rest) = QueryTerm.splitWeight(typed)
+            if let w, !(w > 0) { throw ValidationError("\(option) '\(typed)': the weight must be positive (the option gives the sign).") }
+            guard !rest.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw ValidationError("\(option) is empty; give a text, e.g. \(option) \"people\".")
+            }
+            return (sign * (w ?? 1), rest)
+        }
+        var terms: [QueryTerm] = []
+        for (list, sign, option) in [(plus, Float(1), "--plus"), (minus, Float(-1), "--minus")] {
+            for typed in list {
+                let (w, text) = try weighted(typed, sign: sign, option: option)
+                terms.append(QueryTerm(.text(text), weight: w))
+            }
+        }
+        for (list, sign, option) in [(plusVideo, Float(1), "--plus-video"), (minusVideo, Float(-1), "--minus-video")] {
+            for typed in list {
+                let (w, rest) = try weighted(typed, sign: sign, option: option)
+                terms.append(QueryTerm(.example(try SimilarTarget.parse(rest)), weight: w))
+            }
+        }
+        return terms
     }
 
     struct Report: Encodable {
@@ -115,12 +246,16 @@ struct QueryCommand: ParsableCommand {
         options.k = k; options.budget = tokens; options.rerank = rerank; options.temperature = temperature
         options.perVideo = perVideo; options.minScore = minScore
         options.refineTokens = refineTokens; options.refineTop = refineTop
+        options.filter = try filter(); options.terms = try terms()
+        options.exclude = exclude; options.excludeAbove = excludeAbove
+        options.moments = moments; options.collapseAbove = noCollapse ? nil : collapseAbove; options.sort = sort
         let query: SearchQuery = video.map { path in
             let window = (start != nil || end != nil) ? TimeWindow(start: start ?? 0, end: end ?? .greatestFiniteMagnitude) : nil
             return .example(URL(fileURLWithPath: path), window: window)
         } ?? .text(text ?? "")
         let result = try session.search(query, options: options)
         for f in result.refine?.failed ?? [] { warn("refine: \(f)") }
+        for w in result.warnings ?? [] { warn(w) }
         if json {
             return try printJSON(Report(query: query.label, index: session.store.directory.path, model: session.settings.modelName,
                                         modelHash: session.settings.modelWeightHash, result: result))
@@ -136,3 +271,5 @@ struct QueryCommand: ParsableCommand {
 }
 
 extension RerankMode: ExpressibleByArgument {}
+extension ResultSort: ExpressibleByArgument {}
+extension Clip.Kind: ExpressibleByArgument {}
