@@ -144,7 +144,7 @@ final class BadInputFolderTests: XCTestCase {
         // The file whose name is not UTF-8 is found again from its stored name: refining
         // re-encodes every hit from its file, and none fails.
         struct Q: Decodable { let result: R; struct R: Decodable { let refine: F }; struct F: Decodable { let failed: [String]; let encoded: Int } }
-        let q = try run(["query", "a test pattern", "-k", "20", "--refine-tokens", "512", "--refine-top", "20", "--model", model,
+        let q = try run(["query", "a test pattern", "-k", "20", "--no-collapse", "--refine-tokens", "512", "--refine-top", "20", "--model", model,
                          "--index-dir", index, "--json"])
         XCTAssertEqual(q.status, 0, q.stderr)
         let refine = try JSONDecoder().decode(Q.self, from: Data(q.stdout.utf8)).result.refine

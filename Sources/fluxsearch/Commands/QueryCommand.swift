@@ -58,6 +58,7 @@ struct QueryCommand: ParsableCommand {
     @OptionGroup var indexOptions: IndexOptions
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var runtime: RuntimeOptions
+    @OptionGroup(title: "Filters") var filters: FilterOptions
 
     @Argument(help: "What you are looking for.")
     var text: String?
@@ -94,24 +95,6 @@ struct QueryCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("Hide results scoring below this (the score column: cosine × dual-softmax weight, or the cosine with --rerank none).", valueName: "score"))
     var minScore: Float?
-
-    @Option(help: ArgumentHelp("Only videos under this folder or file, or matching this glob (repeatable: any of them).", valueName: "prefix|glob"), completion: .file())
-    var path: [String] = []
-
-    @Option(help: ArgumentHelp("Only videos recorded at or after this date (YYYY-MM-DD[THH:MM[:SS]][Z|±HH:MM]; local time by default).", valueName: "date"))
-    var after: String?
-
-    @Option(help: ArgumentHelp("Only videos recorded before this date.", valueName: "date"))
-    var before: String?
-
-    @Option(help: ArgumentHelp("Only videos at least this long, seconds.", valueName: "s"))
-    var minDuration: Double?
-
-    @Option(help: ArgumentHelp("Only videos at most this long, seconds.", valueName: "s"))
-    var maxDuration: Double?
-
-    @Option(help: "Only whole-video vectors (video) or only segments (segment).")
-    var kind: Clip.Kind?
 
     @Option(help: ArgumentHelp("Add a text to the query ([WEIGHT*]TEXT; repeatable).", valueName: "text"))
     var plus: [String] = []
@@ -177,31 +160,7 @@ struct QueryCommand: ParsableCommand {
             throw ValidationError("--exclude-above is a cosine: give a number between -1 and 1.")
         }
         if excludeAbove != nil && exclude.isEmpty { throw ValidationError("--exclude-above needs --exclude TEXT.") }
-        _ = try filter()
         _ = try terms()
-    }
-
-    /// The filter options as one ``ClipFilter`` (paths made absolute against the working folder).
-    func filter() throws -> ClipFilter {
-        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        var filter = ClipFilter()
-        for p in path {
-            guard !p.isEmpty else { throw ValidationError("--path is empty; give a folder, a file or a glob such as '*.mp4'.") }
-            filter.paths.append(ClipFilter.PathPattern(parsing: (p as NSString).expandingTildeInPath, relativeTo: cwd))
-        }
-        do {
-            filter.after = try after.map { try FilterDate.parse($0, option: "--after") }
-            filter.before = try before.map { try FilterDate.parse($0, option: "--before") }
-            filter.minDuration = minDuration
-            filter.maxDuration = maxDuration
-            filter.kind = kind
-            try filter.validate()
-        } catch let e as FilterDateError {
-            throw ValidationError(e.description)
-        } catch let e as ClipFilterError {
-            throw ValidationError(e.description)
-        }
-        return filter
     }
 
     /// --plus, --minus, --plus-video and --minus-video as weighted terms.
@@ -246,7 +205,7 @@ struct QueryCommand: ParsableCommand {
         options.k = k; options.budget = tokens; options.rerank = rerank; options.temperature = temperature
         options.perVideo = perVideo; options.minScore = minScore
         options.refineTokens = refineTokens; options.refineTop = refineTop
-        options.filter = try filter(); options.terms = try terms()
+        options.filter = try filters.filter(); options.terms = try terms()
         options.exclude = exclude; options.excludeAbove = excludeAbove
         options.moments = moments; options.collapseAbove = noCollapse ? nil : collapseAbove; options.sort = sort
         let query: SearchQuery = video.map { path in
@@ -272,4 +231,4 @@ struct QueryCommand: ParsableCommand {
 
 extension RerankMode: ExpressibleByArgument {}
 extension ResultSort: ExpressibleByArgument {}
-extension Clip.Kind: ExpressibleByArgument {}
+

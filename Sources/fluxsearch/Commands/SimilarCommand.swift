@@ -17,17 +17,20 @@ struct SimilarCommand: ParsableCommand {
         file named 12.
 
         The clip itself is never a result; nor, unless --include-same-video, is any other clip \
-        of its video. Scores are plain cosines (1 = the same vector).
+        of its video. Scores are plain cosines (1 = the same vector). The filters are those of \
+        `query` (see `fluxsearch query --help`).
 
         Examples:
           fluxsearch similar 42
           fluxsearch similar holiday.mp4
           fluxsearch similar holiday.mp4@12-18 -k 5 --json
+          fluxsearch similar 42 --path ~/Videos/2023 --sort date
         """)
 
     @OptionGroup var indexOptions: IndexOptions
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var runtime: RuntimeOptions
+    @OptionGroup(title: "Filters") var filters: FilterOptions
 
     @Argument(help: ArgumentHelp("An indexed clip id, or a video file with an optional span in seconds.",
                                  valueName: "clip-id|path[@start-end]"), completion: .file())
@@ -48,6 +51,9 @@ struct SimilarCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Hide results scoring below this cosine.", valueName: "score"))
     var minScore: Float?
 
+    @Option(help: "Order of the results: relevance, date (newest first), path or duration (longest first).")
+    var sort: ResultSort = .relevance
+
     @Flag(help: "Print the result as one JSON document (the keys of `query --json`).")
     var json = false
 
@@ -63,8 +69,10 @@ struct SimilarCommand: ParsableCommand {
                                              log: { warn($0) })
         var options = QueryOptions()
         options.k = k; options.budget = tokens; options.perVideo = perVideo; options.minScore = minScore
+        options.filter = try filters.filter(); options.sort = sort
         let query = SearchQuery.similar(target, includeSameVideo: includeSameVideo)
         let result = try session.search(query, options: options)
+        for w in result.warnings ?? [] { warn(w) }
         if json {
             return try printJSON(QueryCommand.Report(query: query.label, index: session.store.directory.path,
                                                      model: session.settings.modelName,
