@@ -150,8 +150,9 @@ public final class VectorIndex: @unchecked Sendable {
         }
     }
 
-    private let handle: OpaquePointer
-    private let lock = ReadWriteLock()
+    // Internal, not private: the extensions in VectorIndex+*.swift call the bridge too.
+    let handle: OpaquePointer
+    let lock = ReadWriteLock()
 
     /// Vector dimension d (floats per vector).
     public let dimension: Int
@@ -315,7 +316,7 @@ public final class VectorIndex: @unchecked Sendable {
 
     // MARK: Helpers
 
-    private func vectorCount(_ floatCount: Int, _ operation: String) throws -> Int {
+    func vectorCount(_ floatCount: Int, _ operation: String) throws -> Int {
         guard floatCount % dimension == 0 else {
             throw VectorIndexError.vectorLengthMismatch(operation: operation, dimension: dimension,
                                                         floatCount: floatCount)
@@ -325,7 +326,7 @@ public final class VectorIndex: @unchecked Sendable {
 
     /// Converts a FaissBridge status into a throw. Must run on the thread that made the call
     /// (the message is thread-local), which holds because every call here is synchronous.
-    private static func check(_ status: Int32, _ operation: String) throws {
+    static func check(_ status: Int32, _ operation: String) throws {
         guard status == 0 else {
             throw VectorIndexError.faiss(operation: operation, message: String(cString: fb_last_error()))
         }
@@ -335,7 +336,7 @@ public final class VectorIndex: @unchecked Sendable {
 }
 
 /// pthread readers-writer lock: many readers or one writer.
-private final class ReadWriteLock: @unchecked Sendable {
+final class ReadWriteLock: @unchecked Sendable {
     private let rw: UnsafeMutablePointer<pthread_rwlock_t>
 
     init() {
