@@ -22,6 +22,7 @@
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexIDMap.h>
 #include <faiss/IndexIVF.h>
+#include <faiss/impl/AuxIndexStructures.h>
 #include <faiss/impl/FaissException.h>
 #include <faiss/impl/IDSelector.h>
 #include <faiss/index_factory.h>
@@ -35,6 +36,12 @@ extern "C" void omp_set_num_threads(int);
 
 struct fb_index {
     std::unique_ptr<faiss::Index> index;
+};
+
+// A range-search result owned by the caller (fb_range_result_free).
+struct fb_range_result {
+    faiss::RangeSearchResult result;
+    explicit fb_range_result(int64_t nq) : result(nq) {}
 };
 
 namespace {
@@ -344,6 +351,53 @@ int fb_is_trained(const fb_index* index) {
 
 int fb_metric_type(const fb_index* index) {
     return (index && index->index) ? static_cast<int>(index->index->metric_type) : -1;
+}
+
+int fb_range_search(const fb_index* index, int64_t n, const float* x, float radius,
+                    fb_range_result** out) {
+    if (out) *out = nullptr;
+    return guarded([&] {
+        check_handle(index);
+        check_vectors(n, x);
+        require(out != nullptr, "invalid argument: NULL out pointer");
+        // As fb_search: an untrained IVF index would silently return nothing in 1.7.3.
+        require(index->index->is_trained,
+                "invalid state: range search on an index that is not trained ('is_trained' failed)");
+        apply_thread_policy();
+        auto result = std::make_unique<fb_range_result>(n);
+        // FAISS fills lims (nq + 1 entries, allocated by the constructor), then labels and
+        // distances; it leaves lims zeroed for n == 0.
+        if (n > 0) index->index->range_search(n, x, radius, &result->result);
+        *out = result.release();
+    });
+}
+
+int64_t fb_range_result_nq(const fb_range_result* result) {
+    return result ? static_cast<int64_t>(result->result.nq) : -1;
+}
+
+// FAISS keeps lims as size_t; the C API counts in int64 (same width on every 64-bit target, and
+// a signed/unsigned pair may alias).
+static_assert(sizeof(size_t) == sizeof(int64_t), "size_t and int64_t must have the same width");
+
+const int64_t* fb_range_result_lims(const fb_range_result* result) {
+    return result ? reinterpret_cast<const int64_t*>(result->result.lims) : nullptr;
+}
+
+const int64_t* fb_range_result_labels(const fb_range_result* result) {
+    return result ? reinterpret_cast<const int64_t*>(result->result.labels) : nullptr;
+}
+
+const float* fb_range_result_distances(const fb_range_result* result) {
+    return result ? result->result.distances : nullptr;
+}
+
+void fb_range_result_free(fb_range_result* result) {
+    try {
+        delete result;
+    } catch (...) {
+        // ~RangeSearchResult only frees memory; never let anything escape regardless.
+    }
 }
 
 void fb_omp_set_num_threads(int n) {

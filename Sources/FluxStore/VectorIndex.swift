@@ -150,8 +150,9 @@ public final class VectorIndex: @unchecked Sendable {
         }
     }
 
-    private let handle: OpaquePointer
-    private let lock = ReadWriteLock()
+    // Internal, not private: the extensions in VectorIndex+*.swift call the bridge too.
+    let handle: OpaquePointer
+    let lock = ReadWriteLock()
 
     /// Vector dimension d (floats per vector).
     public let dimension: Int
@@ -321,7 +322,7 @@ public final class VectorIndex: @unchecked Sendable {
 
     // MARK: Helpers
 
-    private func vectorCount(_ floatCount: Int, _ operation: String) throws -> Int {
+    func vectorCount(_ floatCount: Int, _ operation: String) throws -> Int {
         guard floatCount % dimension == 0 else {
             throw VectorIndexError.vectorLengthMismatch(operation: operation, dimension: dimension,
                                                         floatCount: floatCount)
@@ -341,7 +342,7 @@ public final class VectorIndex: @unchecked Sendable {
 }
 
 /// pthread readers-writer lock: many readers or one writer.
-private final class ReadWriteLock: @unchecked Sendable {
+final class ReadWriteLock: @unchecked Sendable {
     private let rw: UnsafeMutablePointer<pthread_rwlock_t>
 
     init() {

@@ -19,7 +19,7 @@ struct FluxSearch: ParsableCommand {
         the BLAS count (see README, "Threads").
         """,
         version: version,
-        subcommands: [IndexCommand.self, QueryCommand.self, SimilarCommand.self, InfoCommand.self, BankCommand.self, ExportCommand.self,
+        subcommands: [IndexCommand.self, QueryCommand.self, SimilarCommand.self, DedupeCommand.self, InfoCommand.self, BankCommand.self, ExportCommand.self,
                       RemoveCommand.self, ReindexCommand.self, EmbedCommand.self, ProbeCommand.self, TokenizeCommand.self, BenchCommand.self,
                       EvalCommand.self, TuneCommand.self, ModelsCommand.self, DevCommand.self])
 

@@ -145,6 +145,43 @@ int fb_is_trained(const fb_index *index);
 /** The index's metric as an fb_metric value, another faiss::MetricType value, or -1 for NULL. */
 int fb_metric_type(const fb_index *index);
 
+/* ---- Range search (const; may run concurrently, like fb_search) -------------------------- */
+
+/** Opaque result of fb_range_search; release it with fb_range_result_free. */
+typedef struct fb_range_result fb_range_result;
+
+/**
+ * Every stored vector within `radius` of each of n queries (n*d floats): for an inner-product
+ * index the hits with distance > radius (strictly), for L2 those with squared distance < radius
+ * (FAISS's own rule). Labels are the caller's ids (IndexIDMap and IVF translate them). Fails
+ * with FAISS's "range search not implemented" for indexes without it (HNSW, flat SQ, PQ in
+ * 1.7.3); Flat, IDMap-wrapped flat and IVF (which scans nprobe lists only) have it. Fails on an
+ * untrained index, as fb_search does. On success *out is a new result (never NULL); on error
+ * it is NULL.
+ *
+ *   fb_range_result *r = NULL;
+ *   if (fb_range_search(ix, nq, queries, 0.9f, &r) != 0) { ... fb_last_error() ... }
+ *   const int64_t *lims = fb_range_result_lims(r);     // nq + 1 offsets
+ *   for (int64_t q = 0; q < fb_range_result_nq(r); q++)
+ *       for (int64_t j = lims[q]; j < lims[q + 1]; j++)  // query q's hits, NOT sorted
+ *           use(fb_range_result_labels(r)[j], fb_range_result_distances(r)[j]);
+ *   fb_range_result_free(r);
+ */
+int fb_range_search(const fb_index *index, int64_t n, const float *x, float radius,
+                    fb_range_result **out);
+
+/** Number of queries the result holds, or -1 for NULL. */
+int64_t fb_range_result_nq(const fb_range_result *result);
+/** nq + 1 offsets: query q's hits are entries lims[q] ..< lims[q+1] of labels and distances;
+ *  lims[nq] is the total hit count. NULL for a NULL result. */
+const int64_t *fb_range_result_lims(const fb_range_result *result);
+/** lims[nq] ids, grouped by query, unsorted within a query. May be NULL when there are none. */
+const int64_t *fb_range_result_labels(const fb_range_result *result);
+/** The distance of each label (inner product or squared L2, per the index's metric). */
+const float *fb_range_result_distances(const fb_range_result *result);
+/** Release a result (the pointers above die with it). NULL is ignored. */
+void fb_range_result_free(fb_range_result *result);
+
 /* ---- Process-wide threading --------------------------------------------------------------- */
 
 /** omp_set_num_threads(n) for FAISS's OpenMP loops (n >= 1). Affects the calling thread and
