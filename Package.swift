@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "FluxIndex", targets: ["FluxIndex"]),
         .library(name: "FluxQuery", targets: ["FluxQuery"]),
         .library(name: "FluxEval", targets: ["FluxEval"]),
+        .library(name: "FluxServe", targets: ["FluxServe"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -26,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         // System libraries: module map + shim header only.
@@ -64,9 +67,14 @@ let package = Package(
         .target(name: "FluxQuery", dependencies: ["FluxCore", "FluxModels", "FluxIngest", "FluxStore", "FluxIndex"]),
         // Zero-shot retrieval evaluation: annotations, metrics, eval indexes, tuner.
         .target(name: "FluxEval", dependencies: ["FluxCore", "FluxModels", "FluxIngest", "FluxStore", "FluxIndex"]),
+        // `fluxsearch serve`: the web page and JSON API (Hummingbird) over SearchSession.
+        .target(name: "FluxServe", dependencies: ["FluxIngest", "FluxStore", "FluxIndex", "FluxQuery",
+                                                 .product(name: "Hummingbird", package: "hummingbird"),
+                                                 .product(name: "Logging", package: "swift-log")],
+                resources: [.copy("Resources")]),
         // The thin CLI.
         .executableTarget(name: "fluxsearch",
-                          dependencies: ["FluxCore", "FluxModels", "FluxIngest", "FluxStore", "FluxIndex", "FluxQuery", "FluxEval", "FluxModelHub",
+                          dependencies: ["FluxCore", "FluxModels", "FluxIngest", "FluxStore", "FluxIndex", "FluxQuery", "FluxEval", "FluxModelHub", "FluxServe",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // libFuzzer target over the checkpoint reader (Tools/fuzz/run.sh); built normally it replays inputs.
@@ -85,6 +93,8 @@ let package = Package(
         .testTarget(name: "FluxQueryTests", dependencies: ["FluxQuery", "FluxTestSupport"]),
         .testTarget(name: "FluxStoreTests", dependencies: ["FluxStore"]),
         .testTarget(name: "FluxEvalTests", dependencies: ["FluxEval"]),
+        .testTarget(name: "FluxServeTests", dependencies: ["FluxServe", "FluxQuery", "FluxStore", "FluxIndex", "FluxTestSupport",
+                                                           .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(name: "fluxsearchTests", dependencies: ["fluxsearch"], exclude: ["Fixtures", "HelpSnapshots"]),
     ],
     swiftLanguageModes: [.v5],

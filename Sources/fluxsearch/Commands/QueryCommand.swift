@@ -189,15 +189,6 @@ struct QueryCommand: ParsableCommand {
         return terms
     }
 
-    struct Report: Encodable {
-        let query: String
-        let index: String
-        let model: String
-        let modelHash: String
-        let result: QueryResult
-        enum CodingKeys: String, CodingKey { case query, index, model, result; case modelHash = "model_hash" }
-    }
-
     func run() throws {
         runtime.apply(.latency)
         let session = try SearchSession.open(index: indexOptions.url, model: try modelOptions.url(forIndex: indexOptions.url), log: { warn($0) })
@@ -216,8 +207,7 @@ struct QueryCommand: ParsableCommand {
         for f in result.refine?.failed ?? [] { warn("refine: \(f)") }
         for w in result.warnings ?? [] { warn(w) }
         if json {
-            return try printJSON(Report(query: query.label, index: session.store.directory.path, model: session.settings.modelName,
-                                        modelHash: session.settings.modelWeightHash, result: result))
+            return try printJSON(SearchReport(result, query: query.label, session: session))
         }
         if jsonl {
             let encoder = JSONEncoder()

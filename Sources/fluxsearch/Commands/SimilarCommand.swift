@@ -74,9 +74,7 @@ struct SimilarCommand: ParsableCommand {
         let result = try session.search(query, options: options)
         for w in result.warnings ?? [] { warn(w) }
         if json {
-            return try printJSON(QueryCommand.Report(query: query.label, index: session.store.directory.path,
-                                                     model: session.settings.modelName,
-                                                     modelHash: session.settings.modelWeightHash, result: result))
+            return try printJSON(SearchReport(result, query: query.label, session: session))
         }
         QueryCommand.printTable(result)
     }
