@@ -33,6 +33,16 @@ const token = (() => {
   return value || null;
 })();
 
+// A token pasted into the address of an open page (only the hash changes, so no reload): keep
+// it and start again with it.
+window.addEventListener("hashchange", () => {
+  const value = new URLSearchParams(location.hash.slice(1)).get("token");
+  if (!value) return;
+  try { sessionStorage.setItem("fluxsearch.token", value); } catch { /* see above */ }
+  history.replaceState(null, "", location.pathname + location.search);
+  location.reload();
+});
+
 /// img and video elements cannot send an Authorization header: media URLs carry `?token=`.
 function mediaURL(url) {
   if (!token) return url;
@@ -496,14 +506,17 @@ function select(i, focus = true) {
   if (!items.length) return;
   const next = items[Math.max(0, Math.min(items.length - 1, i))];
   const previous = results.querySelector(".result.selected");
+  // Only the selected card and its Similar button are in the tab order (not 2 stops per result).
   if (previous && previous !== next) {
     previous.classList.remove("selected");
     previous.tabIndex = -1;
+    previous.querySelector(".similar").tabIndex = -1;
     previous.removeAttribute("aria-current");
   }
   next.classList.add("selected");
   next.setAttribute("aria-current", "true");
   next.tabIndex = 0;
+  next.querySelector(".similar").tabIndex = 0;
   if (focus) {
     next.focus({ preventScroll: true });
     next.scrollIntoView({ block: "nearest" });
@@ -1006,8 +1019,10 @@ $("#job-form").addEventListener("submit", async (event) => {
 // ---------------------------------------------------------------------------------------------
 // Start
 
-/// Runs what the address asks for: ?q=… (a search) or ?similar=ID&… (clips like ID).
-function startFromURL() {
+/// Runs what the address asks for: ?q=… (a search) or ?similar=ID&… (clips like ID). At start-up
+/// (`initial`) it leaves alone a search the user began while the index was loading.
+function startFromURL(initial = false) {
+  if (initial && (currentView() || state.controller)) return;
   const params = new URLSearchParams(location.search);
   const similar = params.get("similar");
   if (similar && /^\d+$/.test(similar)) {
@@ -1036,7 +1051,7 @@ async function start() {
     showError(error.message);
     if (document.body.dataset.state === "idle") setState("error");
   }
-  startFromURL();
+  startFromURL(true);
 }
 
 start();
