@@ -2,8 +2,8 @@
 //
 // Contract with the browser tests and the server (keep it stable):
 //   #q search input, #search button, #took query time, #error banner (#error-message),
-//   #results grid of li.result[data-clip-id][data-video-id][data-start][data-end], each with
-//   img.thumb and button.similar; #player dialog with video#player-video; filters #path-filter,
+//   #results grid of li.result[data-clip-id][data-video-id][data-start][data-end][data-rank]
+//   [data-duplicates], each with img.thumb, button.similar and, with duplicates, span.dupes; #player dialog with video#player-video; filters #path-filter,
 //   #after, #before, #min-duration, #max-duration, #kind, #sort, #minus, #tokens,
 //   #refine-tokens, #refine-top, #collapse, #k; #tab-index / #index-panel; #back.
 //   document.body.dataset.state: "idle" → "loading" → "results" | "error".
@@ -437,6 +437,8 @@ function card(hit, i) {
   li.dataset.videoId = String(hit.video_id);
   li.dataset.start = String(span.start);
   li.dataset.end = String(span.end);
+  li.dataset.rank = String(hit.rank);
+  li.dataset.duplicates = String((hit.duplicates && hit.duplicates.length) || 0);
   li.setAttribute("aria-label", `${name}, ${formatSpan(span)}, score ${formatScore(hit.score)}`);
 
   // `loading="lazy"` is on the template's img, so it is set before src: only visible cards load.
