@@ -3,9 +3,11 @@
 // Contract with the browser tests and the server (keep it stable):
 //   #q search input, #search button, #took query time, #error banner (#error-message),
 //   #results grid of li.result[data-clip-id][data-video-id][data-start][data-end][data-rank]
-//   [data-duplicates], each with img.thumb, button.similar and, with duplicates, span.dupes; #player dialog with video#player-video; filters #path-filter,
-//   #after, #before, #min-duration, #max-duration, #kind, #sort, #minus, #tokens,
-//   #refine-tokens, #refine-top, #collapse, #k; #tab-index / #index-panel; #back.
+//   [data-duplicates], each with img.thumb, button.similar and, with duplicates, span.dupes;
+//   #player dialog with video#player-video; filters #path-filter, #after, #before,
+//   #min-duration, #max-duration, #kind, #sort, #minus, #tokens, #refine-tokens, #refine-top,
+//   #collapse, #k; #tab-index / #index-panel; #back. data-start is the best moment's start
+//   when the hit has moments, else the clip's start (the player seeks there).
 //   document.body.dataset.state: "idle" → "loading" → "results" | "error".
 //
 // Sections: token and API · formatting · views and history · the search form · rendering ·
