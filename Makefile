@@ -9,7 +9,8 @@ demo: setup build
 	Tools/demo
 
 ## test: install what is missing, then build and run every test.
-test: setup
+test:
+	@Tools/setup --tests
 	$(SWIFT) test
 
 setup:
