@@ -10,6 +10,9 @@
 //                [3, T, S, S] float32.
 // Pipeline/      BoundedQueue and IngestPipeline: decode + preprocess on a producer thread,
 //                encode on the caller's, with bounded memory.
+// Thumbnails/    Thumbnailer (a JPEG of one moment, hover-preview sprites), JPEGEncoder (libavcodec
+//                MJPEG + libswscale), ThumbnailCache (a bounded folder of made-once files with
+//                atomic writes), ThumbnailError.
 // VideoClipLoader.swift  decoder → [1, 3, T, S, S] + indices + timestamps, for a whole video or
 //                one window (FluxIndex's VideoEmbedder is the file → vector road built on it).
 //
