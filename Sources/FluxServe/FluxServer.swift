@@ -1,4 +1,5 @@
 import Foundation
+import FluxIngest
 import FluxQuery
 import FluxStore
 import Hummingbird
@@ -19,6 +20,8 @@ public final class FluxServer: Sendable {
     let store: IndexStore
     let assets: WebAssets
     let jobs = JobManager()
+    let thumbnails: ThumbnailCache
+    let thumbnailPool = WorkPool(label: "fluxsearch.serve.thumbnails", width: 2)
 
     /// Opens the index and the model (checking they belong together) and finds the web files.
     /// - Throws: ``ServeError``, and what ``FluxQuery/SearchSession/open(index:model:log:)`` throws.
@@ -29,6 +32,8 @@ public final class FluxServer: Sendable {
         self.service = SearchService(session: session, maxPending: configuration.maxPendingSearches)
         self.store = try IndexStore.open(at: configuration.index)
         self.assets = try assets.map { WebAssets(directory: $0) } ?? WebAssets.locate()
+        self.thumbnails = try ThumbnailCache(directory: configuration.index.appendingPathComponent("thumbs"),
+                                             maxBytes: configuration.thumbnailCacheBytes)
     }
 
     /// Every route behind the error and (with a token) authentication middleware.
@@ -38,7 +43,9 @@ public final class FluxServer: Sendable {
         if let token = configuration.token { router.add(middleware: TokenAuthMiddleware(token: token)) }
         StaticRoutes(assets: assets).add(to: router)
         SearchRoutes(service: service, configuration: configuration).add(to: router)
-        MediaRoutes(store: store).add(to: router)
+        let media = MediaRoutes(store: store)
+        media.add(to: router)
+        ThumbnailRoutes(media: media, cache: thumbnails, pool: thumbnailPool).add(to: router)
         IndexRoutes(store: store, configuration: configuration, jobs: jobs).add(to: router)
         return router
     }

@@ -19,17 +19,22 @@ enum RangeRequest: Equatable {
         let spec = header.dropFirst(6).trimmingCharacters(in: .whitespaces)
         guard !spec.contains(",") else { return .whole }
         let parts = spec.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-        guard parts.count == 2 else { return .unsatisfiable }
+        // A header that does not parse is ignored (RFC 9110 §14.2): the whole file.
+        guard parts.count == 2 else { return .whole }
         let digits: (String) -> Bool = { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }
         if parts[0].isEmpty {
             // Suffix: the last N bytes.
-            guard digits(parts[1]), let n = Int(parts[1]), n > 0, size > 0 else { return .unsatisfiable }
+            guard digits(parts[1]), let n = Int(parts[1]) else { return .whole }
+            guard n > 0, size > 0 else { return .unsatisfiable }
             return .partial(max(0, size - n)...(size - 1))
         }
-        guard digits(parts[0]), let first = Int(parts[0]) else { return .unsatisfiable }
-        guard first < size else { return .unsatisfiable }
+        guard digits(parts[0]) else { return .whole }
+        // A first byte past the end (also one too large for an Int) is unsatisfiable.
+        guard let first = Int(parts[0]), first < size else { return .unsatisfiable }
         if parts[1].isEmpty { return .partial(first...(size - 1)) }
-        guard digits(parts[1]), let last = Int(parts[1]), last >= first else { return .unsatisfiable }
+        guard digits(parts[1]) else { return .whole }
+        let last = Int(parts[1]) ?? Int.max
+        guard last >= first else { return .whole }
         return .partial(first...min(last, size - 1))
     }
 }

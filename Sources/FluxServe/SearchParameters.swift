@@ -16,6 +16,14 @@ struct SearchParameters {
         return v
     }
 
+    /// Refuses control characters (NUL and the like) in texts and paths: no file name or query
+    /// a person types holds them.
+    static func checkPrintable(_ value: String, _ name: String) throws {
+        if value.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\t" || $0.value == 0x7F }) {
+            throw APIError(.badRequest, "\(name) holds control characters; send plain text")
+        }
+    }
+
     func int(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
         guard let text = string(name) else { return nil }
         guard let v = Int(text), range.contains(v) else {
@@ -53,8 +61,11 @@ struct SearchParameters {
     func texts(_ name: String) throws -> [String] {
         let all = parameters.getAll(name).filter { !$0.isEmpty }
         guard all.count <= 16 else { throw APIError(.badRequest, "at most 16 \(name) parameters") }
-        for t in all where t.count > configuration.maxQueryLength {
-            throw APIError(.badRequest, "\(name) is \(t.count) characters long; the limit is \(configuration.maxQueryLength)")
+        for t in all {
+            guard t.count <= configuration.maxQueryLength else {
+                throw APIError(.badRequest, "\(name) is \(t.count) characters long; the limit is \(configuration.maxQueryLength)")
+            }
+            try Self.checkPrintable(t, name)
         }
         return all
     }
@@ -66,7 +77,7 @@ struct SearchParameters {
         o.budget = try int("tokens", in: 1...1_000_000)
         o.perVideo = try bool("per_video") ?? true
         o.sort = try choice("sort", ResultSort.self) ?? .relevance
-        o.moments = try int("moments", in: 0...20) ?? 3
+        o.moments = try int("moments", in: 0...100) ?? 3
         o.rerank = try choice("rerank", RerankMode.self)
         if let m = try double("min_score", in: -1...1) { o.minScore = Float(m) }
         o.filter = try filter()
@@ -100,6 +111,7 @@ struct SearchParameters {
         guard paths.count <= 16 else { throw APIError(.badRequest, "at most 16 path parameters") }
         for p in paths {
             guard p.count <= 4096 else { throw APIError(.badRequest, "path is \(p.count) characters long; the limit is 4096") }
+            try Self.checkPrintable(p, "path")
             let isGlob = p.contains { $0 == "*" || $0 == "?" || $0 == "[" }
             guard p.hasPrefix("/") || (isGlob && !p.contains("/")) else {
                 throw APIError(.badRequest, "path=\(Self.clip(p)) is relative; give an absolute folder (/home/me/Videos) or a file-name glob (*.mov)")
@@ -123,6 +135,7 @@ struct SearchParameters {
         guard q.count <= configuration.maxQueryLength else {
             throw APIError(.badRequest, "the query is \(q.count) characters long; the limit is \(configuration.maxQueryLength)")
         }
+        try Self.checkPrintable(q, "q")
         return q
     }
 

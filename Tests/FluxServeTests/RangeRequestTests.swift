@@ -16,11 +16,15 @@ final class RangeRequestTests: XCTestCase {
 
     func testUnsatisfiable() {
         XCTAssertEqual(RangeRequest.parse("bytes=1000-", size: 1000), .unsatisfiable)
-        XCTAssertEqual(RangeRequest.parse("bytes=5-2", size: 1000), .unsatisfiable)
         XCTAssertEqual(RangeRequest.parse("bytes=-0", size: 1000), .unsatisfiable)
-        XCTAssertEqual(RangeRequest.parse("bytes=abc", size: 1000), .unsatisfiable)
-        XCTAssertEqual(RangeRequest.parse("bytes=+1-2", size: 1000), .unsatisfiable)
         XCTAssertEqual(RangeRequest.parse("bytes=99999999999999999999-", size: 1000), .unsatisfiable)
         XCTAssertEqual(RangeRequest.parse("bytes=0-", size: 0), .unsatisfiable)
+    }
+
+    func testMalformedHeadersAreIgnored() {
+        XCTAssertEqual(RangeRequest.parse("bytes=5-2", size: 1000), .whole)
+        XCTAssertEqual(RangeRequest.parse("bytes=abc", size: 1000), .whole)
+        XCTAssertEqual(RangeRequest.parse("bytes=+1-2", size: 1000), .whole)
+        XCTAssertEqual(RangeRequest.parse("bytes=0-99999999999999999999", size: 1000), .partial(0...999))
     }
 }

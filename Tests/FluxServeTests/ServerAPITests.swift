@@ -194,6 +194,29 @@ final class ServerAPITests: XCTestCase {
         }
     }
 
+    func testThumbnailsAndSpritesAreJPEGsCachedInTheIndex() async throws {
+        let (_, clips) = try stored()
+        let green = try XCTUnwrap(clips.first { $0.path.hasSuffix("green.mp4") && $0.kind == .segment })
+        let app = try server().application()
+        try await app.test(.router) { client in
+            for uri in ["/api/clips/\(green.id)/thumbnail.jpg", "/api/videos/\(green.videoId)/sprite.jpg"] {
+                let first = try await client.execute(uri: uri, method: .get) { r -> Data in
+                    XCTAssertEqual(r.status, .ok, uri)
+                    XCTAssertEqual(r.headers[.contentType], "image/jpeg", uri)
+                    return Data(r.body.readableBytesView)
+                }
+                XCTAssertEqual(Array(first.prefix(2)), [0xFF, 0xD8], uri)
+                XCTAssertEqual(Array(first.suffix(2)), [0xFF, 0xD9], uri)
+                try await client.execute(uri: uri, method: .get) { r in XCTAssertEqual(Data(r.body.readableBytesView), first, uri) }
+            }
+            try await client.execute(uri: "/api/clips/987654/thumbnail.jpg", method: .get) { r in XCTAssertEqual(r.status, .notFound) }
+            try await client.execute(uri: "/api/search?q=a%00b", method: .get) { r in XCTAssertEqual(r.status, .badRequest) }
+        }
+        let cached = try FileManager.default.contentsOfDirectory(atPath: Self.index.appendingPathComponent("thumbs").path)
+        XCTAssertTrue(cached.contains("clip-\(green.id).jpg"), "\(cached)")
+        XCTAssertTrue(cached.contains("sprite-\(green.videoId).jpg"), "\(cached)")
+    }
+
     func testTokenIsRequiredWhenSet() async throws {
         let app = try server(token: "s3cret-token").application()
         try await app.test(.router) { client in

@@ -2,7 +2,9 @@ import XCTest
 import FluxCore
 
 /// The product path through the CLI on generated clips and a tiny random-weight model:
-/// index, query (table and JSON), re-run, change, prune, remove, export, info.
+/// index, query (table and JSON), re-run, change, prune, remove, export, info. The clips differ
+/// only by a coloured box, which the tiny model scores as near-identical, so queries here do
+/// not fold near-duplicates (--no-collapse).
 final class IndexQueryEndToEndTests: XCTestCase {
     var dir: URL!
     var clips: URL { dir.appendingPathComponent("clips") }
@@ -66,10 +68,10 @@ final class IndexQueryEndToEndTests: XCTestCase {
         var s = try index()
         XCTAssertEqual(s.indexed.count, 4); XCTAssertEqual(s.clips, 4); XCTAssertTrue(s.failed.isEmpty)
 
-        let table = try fluxsearch(["query", "a red box", "--model", model])
+        let table = try fluxsearch(["query", "--no-collapse", "a red box", "--model", model])
         XCTAssertEqual(table.status, 0, table.stderr)
         XCTAssertTrue(table.stdout.contains("ffplay -ss 0.00"), table.stdout)
-        let json = try fluxsearch(["query", "a red box", "--model", model, "--json", "-k", "3"])
+        let json = try fluxsearch(["query", "--no-collapse", "a red box", "--model", model, "--json", "-k", "3"])
         XCTAssertEqual(json.status, 0, json.stderr)
         let report = try JSONDecoder().decode(QueryReport.self, from: Data(json.stdout.utf8))
         XCTAssertEqual(report.model, "tiny-random")
@@ -145,7 +147,7 @@ final class IndexQueryEndToEndTests: XCTestCase {
         let i = try info()
         XCTAssertEqual(i.failures, s.failed.count)
         XCTAssertEqual(Set((i.failure_list ?? []).map { URL(fileURLWithPath: $0.path).lastPathComponent }), failedNames.union(notVideoNames))
-        let q = try fluxsearch(["query", "a green box", "--model", model, "--json"])
+        let q = try fluxsearch(["query", "--no-collapse", "a green box", "--model", model, "--json"])
         XCTAssertEqual(q.status, 0, q.stderr)
 
         // Nothing indexable at all: exit status 1.
@@ -170,7 +172,7 @@ final class IndexQueryEndToEndTests: XCTestCase {
         let list = try fluxsearch(["bank", "list"])
         XCTAssertEqual(list.stdout.split(separator: "\n").count, 4)
 
-        let args = ["query", "a red box", "--model", model, "--json", "--refine-tokens", "512", "--refine-top", "2"]
+        let args = ["query", "--no-collapse", "a red box", "--model", model, "--json", "--refine-tokens", "512", "--refine-top", "2"]
         let first = try JSONDecoder().decode(RefineReport.self, from: Data(try fluxsearch(args).stdout.utf8))
         XCTAssertEqual(first.result.rerank, "dsl")
         XCTAssertEqual(first.result.bank_size, 4)
@@ -183,7 +185,7 @@ final class IndexQueryEndToEndTests: XCTestCase {
         XCTAssertEqual(second.result.refine?.encoded, 0)
         XCTAssertEqual(second.result.refine?.cached, 2, "refined vectors are cached in the index")
 
-        let example = try fluxsearch(["query", "--video", clips.appendingPathComponent("blue.mp4").path, "--model", model,
+        let example = try fluxsearch(["query", "--no-collapse", "--video", clips.appendingPathComponent("blue.mp4").path, "--model", model,
                                       "--json", "--rerank", "none"])
         XCTAssertEqual(example.status, 0, example.stderr)
         let hits = try JSONDecoder().decode(QueryReport.self, from: Data(example.stdout.utf8)).result.hits
@@ -191,7 +193,7 @@ final class IndexQueryEndToEndTests: XCTestCase {
         XCTAssertEqual(Double(hits.first?.cosine ?? 0), 1, accuracy: 1e-4)
 
         XCTAssertEqual(try fluxsearch(["bank", "clear"]).status, 0)
-        let plain = try JSONDecoder().decode(RefineReport.self, from: Data(try fluxsearch(["query", "a red box", "--model", model, "--json"]).stdout.utf8))
+        let plain = try JSONDecoder().decode(RefineReport.self, from: Data(try fluxsearch(["query", "--no-collapse", "a red box", "--model", model, "--json"]).stdout.utf8))
         XCTAssertEqual(plain.result.rerank, "none")
     }
 
@@ -222,10 +224,10 @@ final class IndexQueryEndToEndTests: XCTestCase {
         let r = try fluxsearch(["index", clips.path, "--model", other, "--tokens", "256"])
         XCTAssertNotEqual(r.status, 0)
         XCTAssertTrue(r.stderr.contains("--index"), r.stderr)
-        let q = try fluxsearch(["query", "anything", "--model", other])
+        let q = try fluxsearch(["query", "--no-collapse", "anything", "--model", other])
         XCTAssertNotEqual(q.status, 0)
         XCTAssertTrue(q.stderr.contains("the index was built with model"), q.stderr)
-        let empty = try fluxsearch(["query", "   ", "--model", model])
+        let empty = try fluxsearch(["query", "--no-collapse", "   ", "--model", model])
         XCTAssertNotEqual(empty.status, 0)
         XCTAssertTrue(empty.stderr.contains("The query is empty"), empty.stderr)
     }

@@ -57,7 +57,7 @@ final class SimilarCommandTests: XCTestCase {
 
     /// The whole-video clip id of `url`, read from `query --json` as a user would.
     func clipId(of url: URL) throws -> Int64 {
-        let r = try fluxsearch(["query", "a red box", "--json", "--no-per-video", "-k", "100"])
+        let r = try fluxsearch(["query", "--no-collapse", "a red box", "--json", "--no-per-video", "-k", "100"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let hits = try JSONDecoder().decode(Report.self, from: Data(r.stdout.utf8)).result.hits
         return try XCTUnwrap(hits.first { $0.path == url.path && $0.kind == "video" }?.clip_id, "\(hits.map(\.path))")

@@ -59,6 +59,7 @@ struct IndexRoutes: Sendable {
         guard let body = try? JSONDecoder().decode(JobRequest.self, from: Data(buffer.readableBytesView)) else {
             throw APIError(.badRequest, "the body must be JSON: {\"path\": \"/a/folder/to/index\"}")
         }
+        try SearchParameters.checkPrintable(body.path, "path")
         guard body.path.hasPrefix("/"), body.path.count <= 4096 else {
             throw APIError(.badRequest, "path must be an absolute folder")
         }
