@@ -113,8 +113,8 @@ struct SearchParameters {
             guard p.count <= 4096 else { throw APIError(.badRequest, "path is \(p.count) characters long; the limit is 4096") }
             try Self.checkPrintable(p, "path")
             let isGlob = p.contains { $0 == "*" || $0 == "?" || $0 == "[" }
-            guard p.hasPrefix("/") || (isGlob && !p.contains("/")) else {
-                throw APIError(.badRequest, "path=\(Self.clip(p)) is relative; give an absolute folder (/home/me/Videos) or a file-name glob (*.mov)")
+            guard p.hasPrefix("/") || (isGlob && (!p.contains("/") || p.hasPrefix("*"))) else {
+                throw APIError(.badRequest, "path=\(Self.clip(p)) is relative; give an absolute folder (/home/me/Videos) or a glob (*.mov, */holiday/*)")
             }
             f.paths.append(ClipFilter.PathPattern(parsing: p, relativeTo: URL(fileURLWithPath: "/")))
         }

@@ -21,6 +21,15 @@ def fail(message):
     sys.exit(1)
 
 
+def search_again(page):
+    """Enter in the search box, then wait for the new results (not the ones on screen)."""
+    page.evaluate("document.body.dataset.state = 'stale'")
+    page.press("#q", "Enter")
+    page.wait_for_function("() => ['results', 'error'].includes(document.body.dataset.state)", timeout=60_000)
+    if page.evaluate("document.body.dataset.state") == "error":
+        fail("the search failed: " + page.inner_text("#error-message"))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--url", required=True)
@@ -67,22 +76,20 @@ def main():
         page.wait_for_timeout(400)
         page.screenshot(path=os.path.join(args.artifacts, "player.png"))
         page.keyboard.press("Escape")
-        page.wait_for_selector("dialog#player:not([open])", timeout=5_000)
+        page.wait_for_selector("dialog#player:not([open])", state="attached", timeout=5_000)
 
         # 3. A filter: only the expected video's clips.
         video_id = first.get_attribute("data-video-id")
         page.click("#options summary")
         page.fill("#path-filter", "*/" + args.expect)
-        page.press("#q", "Enter")
-        page.wait_for_selector("body[data-state=results]", timeout=60_000)
+        search_again(page)
         ids = page.eval_on_selector_all("#results li.result", "els => els.map(e => e.dataset.videoId)")
         if not ids or any(i != video_id for i in ids):
             fail(f"the path filter */{args.expect} returned videos {ids}, expected only {video_id}")
         page.fill("#path-filter", "")
 
         # 4. Similar: the results of another video, never the source one.
-        page.press("#q", "Enter")
-        page.wait_for_selector("body[data-state=results]", timeout=60_000)
+        search_again(page)
         page.locator("#results li.result").first.locator("button.similar").click()
         page.wait_for_function("() => document.body.dataset.state === 'results' && !document.querySelector('#back').hidden",
                                timeout=60_000)

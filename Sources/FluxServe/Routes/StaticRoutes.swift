@@ -43,7 +43,8 @@ final class WebAssets: @unchecked Sendable {
         // Test runners live in a .xctest bundle inside the build folder.
         candidates.append(Bundle.main.bundleURL.deletingLastPathComponent().deletingLastPathComponent())
         for base in candidates {
-            let dir = base.appendingPathComponent("fluxsearch_FluxServe.resources")
+            // `.copy("Resources")` keeps the folder's name inside the bundle.
+            let dir = base.appendingPathComponent("fluxsearch_FluxServe.resources/Resources")
             if FileManager.default.fileExists(atPath: dir.appendingPathComponent("openapi.json").path) { return WebAssets(directory: dir) }
         }
         throw ServeError.missingAssets(path: executable.appendingPathComponent("fluxsearch_FluxServe.resources").path)
