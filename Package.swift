@@ -68,7 +68,7 @@ let package = Package(
         // Zero-shot retrieval evaluation: annotations, metrics, eval indexes, tuner.
         .target(name: "FluxEval", dependencies: ["FluxCore", "FluxModels", "FluxIngest", "FluxStore", "FluxIndex"]),
         // `fluxsearch serve`: the web page and JSON API (Hummingbird) over SearchSession.
-        .target(name: "FluxServe", dependencies: ["FluxIngest", "FluxStore", "FluxIndex", "FluxQuery",
+        .target(name: "FluxServe", dependencies: ["FluxModels", "FluxIngest", "FluxStore", "FluxIndex", "FluxQuery",
                                                  .product(name: "Hummingbird", package: "hummingbird"),
                                                  .product(name: "Logging", package: "swift-log")],
                 resources: [.copy("Resources")]),

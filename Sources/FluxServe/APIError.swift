@@ -1,4 +1,5 @@
 import Foundation
+import FluxModels
 import FluxQuery
 import FluxStore
 import Hummingbird
@@ -36,6 +37,8 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
             }
         case let e as ClipFilterError: return APIError(.badRequest, e.description)
         case let e as FilterDateError: return APIError(.badRequest, e.description)
+        // A budget the model cannot sample (tokens, refine_tokens) is the request's fault.
+        case let e as SamplingError: return APIError(.badRequest, "\(e)")
         case let e as HTTPError:
             return APIError(e.status, e.body ?? e.status.reasonPhrase)
         default:
