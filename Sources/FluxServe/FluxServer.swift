@@ -1,4 +1,5 @@
 import Foundation
+import FluxIndex
 import FluxIngest
 import FluxQuery
 import FluxStore
@@ -20,7 +21,7 @@ public final class FluxServer: Sendable {
     let store: IndexStore
     let assets: WebAssets
     let jobs = JobManager()
-    let thumbnails: ThumbnailCache
+    let thumbnails: IndexThumbnails
     let thumbnailPool = WorkPool(label: "fluxsearch.serve.thumbnails", width: 2)
 
     /// Opens the index and the model (checking they belong together) and finds the web files.
@@ -32,8 +33,7 @@ public final class FluxServer: Sendable {
         self.service = SearchService(session: session, maxPending: configuration.maxPendingSearches)
         self.store = try IndexStore.open(at: configuration.index)
         self.assets = try assets.map { WebAssets(directory: $0) } ?? WebAssets.locate()
-        self.thumbnails = try ThumbnailCache(directory: configuration.index.appendingPathComponent("thumbs"),
-                                             maxBytes: configuration.thumbnailCacheBytes)
+        self.thumbnails = try IndexThumbnails(index: configuration.index, maxBytes: configuration.thumbnailCacheBytes)
     }
 
     /// Every route behind the error and (with a token) authentication middleware.
@@ -45,7 +45,7 @@ public final class FluxServer: Sendable {
         SearchRoutes(service: service, configuration: configuration).add(to: router)
         let media = MediaRoutes(store: store)
         media.add(to: router)
-        ThumbnailRoutes(media: media, cache: thumbnails, pool: thumbnailPool).add(to: router)
+        ThumbnailRoutes(media: media, thumbnails: thumbnails, pool: thumbnailPool).add(to: router)
         IndexRoutes(store: store, configuration: configuration, jobs: jobs).add(to: router)
         return router
     }

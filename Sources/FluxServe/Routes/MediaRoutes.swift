@@ -1,4 +1,5 @@
 import Foundation
+import FluxIndex
 import FluxStore
 import Hummingbird
 
@@ -28,8 +29,6 @@ struct MediaRoutes: Sendable {
         }
     }
 
-    /// Frames in a hover-preview sprite.
-    static let spriteFrames = 10
 
     func add<Context: RequestContext>(to router: Router<Context>) {
         router.get("api/clips/:id") { _, context in try self.clip(context) }
@@ -73,7 +72,7 @@ struct MediaRoutes: Sendable {
         return try JSONCoding.response(VideoDetails(
             videoId: id, path: v.path, duration: v.duration, fps: v.fps, width: v.width, height: v.height, codec: v.codec,
             recordedAt: ISO8601DateFormatter().string(from: recorded), stream: "/api/videos/\(id)/stream",
-            sprite: "/api/videos/\(id)/sprite.jpg", spriteFrames: Self.spriteFrames))
+            sprite: "/api/videos/\(id)/sprite.jpg", spriteFrames: IndexThumbnails.spriteFrames))
     }
 
     /// The indexed file of `video`, if it is still the file that was indexed: a regular file

@@ -1,4 +1,5 @@
 import Foundation
+import FluxIndex
 import FluxIngest
 import FluxStore
 import Hummingbird
@@ -8,12 +9,8 @@ import Hummingbird
 /// video, so it runs on a small pool of its own, off the server's event loops.
 struct ThumbnailRoutes: Sendable {
     let media: MediaRoutes
-    let cache: ThumbnailCache
+    let thumbnails: IndexThumbnails
     let pool: WorkPool
-
-    /// Pixels: thumbnail width at most, and each sprite frame's width.
-    static let thumbnailWidth = 320
-    static let spriteFrameWidth = 160
 
     func add<Context: RequestContext>(to router: Router<Context>) {
         router.get("api/clips/:id/thumbnail.jpg") { _, context in
@@ -22,23 +19,12 @@ struct ThumbnailRoutes: Sendable {
                 throw APIError(.notFound, "the video of clip \(clip.id) is no longer in the index")
             }
             let (path, _) = try self.media.servableFile(video)
-            let data = try await self.pool.run {
-                try self.cache.data(forKey: "clip-\(clip.id).jpg") {
-                    try Thumbnailer().thumbnail(of: URL(fileURLWithPath: path), at: (clip.start + clip.end) / 2, maxWidth: Self.thumbnailWidth)
-                }
-            }
-            return Self.jpeg(data)
+            return Self.jpeg(try await self.pool.run { try self.thumbnails.thumbnail(of: clip, path: path) })
         }
         router.get("api/videos/:id/sprite.jpg") { _, context in
             let video = try self.media.videoRecord(context)
             let (path, _) = try self.media.servableFile(video)
-            let data = try await self.pool.run {
-                try self.cache.data(forKey: "sprite-\(video.id ?? 0).jpg") {
-                    try Thumbnailer().sprite(of: URL(fileURLWithPath: path), frames: MediaRoutes.spriteFrames,
-                                             frameWidth: Self.spriteFrameWidth).jpeg
-                }
-            }
-            return Self.jpeg(data)
+            return Self.jpeg(try await self.pool.run { try self.thumbnails.sprite(videoId: video.id ?? 0, path: path) })
         }
     }
 

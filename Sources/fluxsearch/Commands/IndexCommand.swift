@@ -44,6 +44,9 @@ struct IndexCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Descend into subfolders.")
     var recursive = true
 
+    @Flag(help: "Also make each clip's thumbnail and each video's hover-preview sprite now (for `fluxsearch serve`; otherwise made on first view).")
+    var thumbnails = false
+
     @Flag(help: "Drop indexed files that no longer exist.")
     var prune = false
 
@@ -131,6 +134,16 @@ struct IndexCommand: ParsableCommand {
             out(Self.summaryLine(summary, index: store.directory.path))
             for f in summary.failed { out("  failed: \(displayLine(f.path)): \(f.reason)") }
             for f in summary.warnings { out("  damaged: \(displayLine(f.path)): \(f.reason)") }
+        }
+        if thumbnails, !state.wasInterrupted {
+            let maker = try IndexThumbnails(index: store.directory)
+            let thumbBar = ProgressLine()
+            let made = try maker.makeAll(store: store, paths: summary.indexed + summary.skipped) { done, total in
+                thumbBar.update(done: done, total: total, unitsPerSecond: 0, unit: "videos", eta: nil, label: "thumbnails")
+            }
+            thumbBar.finish()
+            if !json { note("thumbnails: \(made.images) image(s) in \(maker.cache.directory.path)") }
+            for f in made.failed { warn("thumbnail: \(f)") }
         }
         for m in summary.missing { warn("\(m): no such file or folder") }
         if !summary.failed.isEmpty { warn("\(summary.failed.count) file(s) could not be indexed; see `fluxsearch info --errors`") }
