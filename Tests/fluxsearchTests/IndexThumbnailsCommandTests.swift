@@ -1,0 +1,32 @@
+import Foundation
+import XCTest
+
+/// `index --thumbnails` makes every clip's thumbnail and every video's sprite ahead, in the
+/// index's `thumbs` folder, under the keys the server reads.
+final class IndexThumbnailsCommandTests: XCTestCase {
+    func testThumbnailsAreMadeAtIndexTime() throws {
+        let dir = try temporaryDirectory(self)
+        let clips = dir.appendingPathComponent("clips")
+        try FileManager.default.createDirectory(at: clips, withIntermediateDirectories: true)
+        for colour in ["red", "blue"] {
+            let r = try runProcess(URL(fileURLWithPath: "/usr/bin/ffmpeg"),
+                                   ["-y", "-loglevel", "error", "-f", "lavfi", "-i",
+                                    "testsrc2=size=160x120:rate=10:duration=3,drawbox=x=40:y=30:w=60:h=50:color=\(colour):t=fill",
+                                    "-c:v", "libx264", "-pix_fmt", "yuv420p", clips.appendingPathComponent("\(colour).mp4").path])
+            XCTAssertEqual(r.status, 0, r.stderr)
+        }
+        let index = dir.appendingPathComponent("index")
+        let built = try CLI.run(["index", clips.path, "--model", DemoModelTests.model.path, "--tokens", "256", "--segment", "1",
+                                 "--thumbnails", "--index-dir", index.path, "--json"])
+        XCTAssertEqual(built.status, 0, built.stderr)
+        struct Report: Decodable { let summary: Summary; struct Summary: Decodable { let clips: Int } }
+        let clipCount = try JSONDecoder().decode(Report.self, from: Data(built.stdout.utf8)).summary.clips
+        let files = try FileManager.default.contentsOfDirectory(atPath: index.appendingPathComponent("thumbs").path)
+        XCTAssertEqual(files.filter { $0.hasPrefix("clip-") && $0.hasSuffix(".jpg") }.count, clipCount, "\(files)")
+        XCTAssertEqual(files.filter { $0.hasPrefix("sprite-") && $0.hasSuffix(".jpg") }.count, 2, "\(files)")
+        for name in files {
+            let data = try Data(contentsOf: index.appendingPathComponent("thumbs/\(name)"))
+            XCTAssertEqual(Array(data.prefix(2)), [0xFF, 0xD8], name)
+        }
+    }
+}
