@@ -295,6 +295,13 @@ public final class VectorIndex: @unchecked Sendable {
 
     /// Pointer variant of ``search(_:k:)-([Float],_)``.
     public func search(_ queries: UnsafeBufferPointer<Float>, k: Int) throws -> SearchResult {
+        try runSearch(queries, k: k) { handle, nq, d, l in fb_search(handle, nq, queries.baseAddress, Int64(k), d, l) }
+    }
+
+    /// Checks `queries` and `k`, allocates the `[nq, k]` outputs and runs `call` (a bridge
+    /// search: handle, nq, distances, labels) under the shared lock.
+    func runSearch(_ queries: UnsafeBufferPointer<Float>, k: Int,
+                   _ call: (OpaquePointer, Int64, UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Int64>?) -> Int32) throws -> SearchResult {
         let nq = try vectorCount(queries.count, "search")
         guard k >= 1 else { throw VectorIndexError.invalidK(k) }
         let (total, overflow) = nq.multipliedReportingOverflow(by: k)
@@ -306,18 +313,11 @@ public final class VectorIndex: @unchecked Sendable {
         try distances.withUnsafeMutableBufferPointer { d in
             try labels.withUnsafeMutableBufferPointer { l in
                 try lock.withReadLock {
-                    try Self.check(fb_search(handle, Int64(nq), queries.baseAddress, Int64(k),
-                                             d.baseAddress, l.baseAddress), "search")
+                    try Self.check(call(handle, Int64(nq), d.baseAddress, l.baseAddress), "search")
                 }
             }
         }
         return SearchResult(queryCount: nq, k: k, distances: distances, labels: labels)
-    }
-
-    /// Runs `body` with the FAISS handle under the shared (search) lock: for const bridge calls
-    /// made by extensions in other files.
-    func withSearchHandle<T>(_ body: (OpaquePointer) throws -> T) rethrows -> T {
-        try lock.withReadLock { try body(handle) }
     }
 
     // MARK: Helpers
