@@ -42,6 +42,16 @@ func runProcess(_ executable: URL, _ arguments: [String], environment: [String: 
                       stderr: String(decoding: stderr, as: UTF8.self))
 }
 
+/// Writes a `seconds`-long 160×120 H.264 clip of ffmpeg's moving test pattern with a filled box
+/// of `colour` to `url` (the clips the CLI tests index).
+func makeTestPatternClip(_ url: URL, colour: String, seconds: Int = 2) throws {
+    let r = try runProcess(URL(fileURLWithPath: "/usr/bin/ffmpeg"),
+                           ["-y", "-loglevel", "error", "-f", "lavfi", "-i",
+                            "testsrc2=size=160x120:rate=10:duration=\(seconds),drawbox=x=40:y=30:w=60:h=50:color=\(colour):t=fill",
+                            "-c:v", "libx264", "-pix_fmt", "yuv420p", url.path])
+    guard r.status == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "ffmpeg: \(r.stderr)"]) }
+}
+
 /// The repository's Tests/ folder.
 let testsRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
 

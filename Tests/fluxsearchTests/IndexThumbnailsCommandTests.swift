@@ -9,11 +9,7 @@ final class IndexThumbnailsCommandTests: XCTestCase {
         let clips = dir.appendingPathComponent("clips")
         try FileManager.default.createDirectory(at: clips, withIntermediateDirectories: true)
         for colour in ["red", "blue"] {
-            let r = try runProcess(URL(fileURLWithPath: "/usr/bin/ffmpeg"),
-                                   ["-y", "-loglevel", "error", "-f", "lavfi", "-i",
-                                    "testsrc2=size=160x120:rate=10:duration=3,drawbox=x=40:y=30:w=60:h=50:color=\(colour):t=fill",
-                                    "-c:v", "libx264", "-pix_fmt", "yuv420p", clips.appendingPathComponent("\(colour).mp4").path])
-            XCTAssertEqual(r.status, 0, r.stderr)
+            try makeTestPatternClip(clips.appendingPathComponent("\(colour).mp4"), colour: colour, seconds: 3)
         }
         let index = dir.appendingPathComponent("index")
         let built = try CLI.run(["index", clips.path, "--model", DemoModelTests.model.path, "--tokens", "256", "--segment", "1",
