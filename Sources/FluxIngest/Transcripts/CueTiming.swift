@@ -14,10 +14,9 @@ enum CueTiming {
         let parts = text[..<separator].split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 3 || (parts.count == 2 && !hoursRequired) else { return nil }
         guard parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCIIDigit) }) else { return nil }
-        let minutesAndSeconds = parts.suffix(2)
-        guard minutesAndSeconds.allSatisfy({ $0.count == 2 }),
-              let minutes = Int(minutesAndSeconds.first!), let secs = Int(minutesAndSeconds.last!),
-              minutes < 60, secs < 60 else { return nil }
+        let (minutesText, secondsText) = (parts[parts.count - 2], parts[parts.count - 1])
+        guard minutesText.count == 2, secondsText.count == 2,
+              let minutes = Int(minutesText), let secs = Int(secondsText), minutes < 60, secs < 60 else { return nil }
         var hours = 0
         if parts.count == 3 {
             guard parts[0].count <= 6, let h = Int(parts[0]) else { return nil }

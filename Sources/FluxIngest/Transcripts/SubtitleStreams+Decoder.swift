@@ -69,8 +69,9 @@ extension SubtitleStreams {
             defer { avsubtitle_free(&subtitle) }
 
             var lines: [String] = []
+            let rects: UnsafeMutablePointer<UnsafeMutablePointer<AVSubtitleRect>?>? = subtitle.rects
             for r in 0..<Int(subtitle.num_rects) {
-                guard let rect = subtitle.rects[r] else { continue }
+                guard let rect = rects?[r] else { continue }
                 switch rect.pointee.type {
                 case SUBTITLE_ASS:
                     lines.append(CueMarkup.assDialogueText(FFmpeg.string(rect.pointee.ass)))

@@ -6,8 +6,8 @@ import Foundation
 /// no subtitle stream gives [].
 public enum SubtitleStreams {
     /// The text subtitle codecs read. libavcodec turns each into ASS dialogue events.
-    static let textCodecs: Set<UInt32> = [AV_CODEC_ID_SUBRIP, AV_CODEC_ID_SRT, AV_CODEC_ID_WEBVTT, AV_CODEC_ID_ASS,
-                                          AV_CODEC_ID_SSA, AV_CODEC_ID_MOV_TEXT].map(\.rawValue).reduce(into: []) { $0.insert($1) }
+    static let textCodecs = Set([AV_CODEC_ID_SUBRIP, AV_CODEC_ID_SRT, AV_CODEC_ID_WEBVTT, AV_CODEC_ID_ASS,
+                                 AV_CODEC_ID_SSA, AV_CODEC_ID_MOV_TEXT].map(\.rawValue))
 
     /// One transcript per text subtitle stream of `url`, in stream order: `source`
     /// "stream:N", `format` the codec name, `language` the stream's tag (not "und"), cues in
