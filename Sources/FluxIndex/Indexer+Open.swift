@@ -64,6 +64,8 @@ extension Indexer {
         public var segments: SegmentWindows?
         public var recursive = true
         public var faiss = FaissOptions()
+        /// Read transcripts (sidecars, subtitle streams) into the full-text search.
+        public var transcripts = true
 
         public init(budgets: [Int]? = nil) { self.budgets = budgets }
     }
@@ -98,6 +100,7 @@ extension Indexer {
         var options = Options(budgets: [], sampling: sampling, patchSize: table.patchSize)
         options.budgets = request.budgets ?? (storedBudgets.isEmpty ? [sampling.defaultBudget(patchSize: table.patchSize)] : storedBudgets)
         options.recursive = request.recursive
+        options.transcripts = request.transcripts
         // Validate every budget before the index is created or touched.
         _ = try Indexer.plans(options)
         let tower = try model.visionTower()

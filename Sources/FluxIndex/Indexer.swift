@@ -28,6 +28,9 @@ public final class Indexer {
         public var recursive = true
         /// Clips waiting between decoder and encoder.
         public var queueCapacity = 2
+        /// Read each video's transcripts (sidecar files and text subtitle streams) into the
+        /// index's full-text search (``TranscriptIngest``).
+        public var transcripts = true
 
         public init(budgets: [Int]) { self.budgets = budgets }
 
@@ -66,6 +69,9 @@ public final class Indexer {
         public var missing: [String] = []
         public var pruned: [String] = []
         public var clips = 0
+        /// Transcripts read (or read again) in this run, and their cues.
+        public var transcripts = 0
+        public var cues = 0
         public var seconds = 0.0
         public struct Failed: Codable, Sendable { public var path: String; public var reason: String }
     }
@@ -99,6 +105,8 @@ public final class Indexer {
 
     private let summaryLock = NSLock()
     private var stored = Summary()
+    /// The sidecars of the current run's videos.
+    private var sidecarFinder = SidecarFinder(scanned: [], explicit: [])
 
     /// - Throws: ``FluxModels/SamplingError`` when a budget cannot be sampled as the options say.
     public init(store: IndexStore, tower: VisionTower, options: Options) throws {
@@ -172,18 +180,27 @@ public final class Indexer {
                 try? store.recordFailure(path: skip.path, stage: "scan", reason: skip.reason)
             }
         }
+        // Transcript sidecars are read with their videos, not probed as videos themselves.
+        let (candidates, sidecars) = Self.separateSidecars(scan.candidates)
+        for url in sidecars {
+            summary.notVideo.append(.init(path: url.path, reason: "a transcript sidecar: read with its video, not indexed on its own"))
+        }
+        sidecarFinder = SidecarFinder(scanned: sidecars, explicit: Set(paths.map { URL(fileURLWithPath: $0).standardizedFileURL.path }))
         // Decide per file; unreadable files fail here, before any decoding.
-        let files: [(url: URL, path: FileSystemPath?)] = (scan.candidates.map { ($0, nil) }
+        let files: [(url: URL, path: FileSystemPath?)] = (candidates.map { ($0, nil) }
             + badNames.map { (URL(fileURLWithPath: $0.path), $0.fileSystemPath) }).sorted { $0.url.path < $1.url.path }
         var jobs: [VideoEmbedder.Job<Job>] = []
         for (url, path) in files {
             do {
                 let fp = try (path ?? FileSystemPath(url)).withCString { try FileFingerprint.compute(fileSystemPath: $0, display: url.path) }
                 switch try store.plan(path: url.path, fingerprint: fp) {
-                case .skip: summary.skipped.append(url.path)
+                case .skip(let video):
+                    summary.skipped.append(url.path)
+                    updateTranscripts(of: video, url: url, path: path, &summary)
                 case .encode(let budgets, _):
                     jobs.append(.init(url: url, fileSystemPath: path, recipe: recipe(budgets: budgets), tag: Job(fingerprint: fp, existing: nil)))
                 case .addBudgets(let video, let budgets):
+                    updateTranscripts(of: video, url: url, path: path, &summary)
                     // Segments an interrupted run committed at these budgets are not redone.
                     let have = Set(try store.clips(videoId: video.id ?? -1).filter { $0.kind == .segment }
                         .map { ClipSpan(budget: $0.budget, start: $0.start, end: $0.end) })
@@ -261,6 +278,12 @@ public final class Indexer {
                 do {
                     try commit(i, job, final: true)
                     summary.indexed.append(job.url.path)
+                    var warnings = warnings
+                    if options.transcripts, job.tag.existing == nil, let id = flight[i]?.videoId {
+                        let meta = flight[i]?.metadata
+                        readTranscripts(videoId: id, url: job.url, path: job.fileSystemPath, kinds: Set(TranscriptKind.allCases),
+                                        hasStreams: meta.map { $0.subtitleStreams > 0 }, &summary, warnings: &warnings)
+                    }
                     if !warnings.isEmpty {
                         let text = warnings.joined(separator: "; ")
                         summary.warnings.append(.init(path: job.url.path, reason: text))
@@ -285,6 +308,61 @@ public final class Indexer {
         summary.seconds = Timing.now() - t0
         publish(summary)
         return summary
+    }
+
+    /// Splits scanned files into candidate videos and transcript sidecars: every .srt and .vtt
+    /// file, and a .json file beside a candidate of the same stem (other JSON files are probed
+    /// like anything else). Order is kept.
+    static func separateSidecars(_ files: [URL]) -> (videos: [URL], sidecars: [URL]) {
+        let stems = Set(files.filter { !["srt", "vtt", "json"].contains($0.pathExtension.lowercased()) }
+            .map { $0.deletingPathExtension().path })
+        var videos: [URL] = [], sidecars: [URL] = []
+        for url in files {
+            switch url.pathExtension.lowercased() {
+            case "srt", "vtt": sidecars.append(url)
+            case "json" where stems.contains(url.deletingPathExtension().path): sidecars.append(url)
+            default: videos.append(url)
+            }
+        }
+        return (videos, sidecars)
+    }
+
+    /// Reads again the text of a stored video whose file is unchanged, when its sidecars changed
+    /// or its text was never read (an index made before transcripts, or with them off).
+    private func updateTranscripts(of video: Video, url: URL, path: FileSystemPath?, _ summary: inout Summary) {
+        guard options.transcripts, let id = video.id else { return }
+        let ingest = TranscriptIngest(store: store)
+        do {
+            let kinds = try ingest.pending(videoId: id, sidecars: sidecarFinder.sidecars(of: url))
+            guard !kinds.isEmpty else { return }
+            var warnings: [String] = []
+            readTranscripts(videoId: id, url: url, path: path, kinds: kinds, hasStreams: nil, &summary, warnings: &warnings)
+            if !warnings.isEmpty {
+                let text = warnings.joined(separator: "; ")
+                summary.warnings.append(.init(path: url.path, reason: text))
+            }
+        } catch {
+            summary.warnings.append(.init(path: url.path, reason: "its transcripts could not be read: \(error)"))
+        }
+    }
+
+    /// Reads and stores the text of `kinds` of video `videoId`; failures of sidecars go to
+    /// `summary.failed`, problems with the container's streams to `warnings`.
+    private func readTranscripts(videoId: Int64, url: URL, path: FileSystemPath?, kinds: Set<TranscriptKind>, hasStreams: Bool?,
+                                 _ summary: inout Summary, warnings: inout [String]) {
+        // A name that is not UTF-8 cannot be handed to the readers by URL; its text is skipped.
+        guard path == nil else { return }
+        do {
+            let outcome = try TranscriptIngest(store: store).ingest(videoId: videoId, url: url, sidecars: sidecarFinder.sidecars(of: url),
+                                                                     kinds: kinds, hasStreams: hasStreams)
+            summary.transcripts += outcome.transcripts
+            summary.cues += outcome.cues
+            summary.failed += outcome.failed
+            warnings += outcome.warnings
+        } catch {
+            warnings.append("its transcripts could not be stored: \(error)")
+        }
+        publish(summary)
     }
 
     private func publish(_ summary: Summary) {

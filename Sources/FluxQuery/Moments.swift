@@ -1,21 +1,31 @@
 import Foundation
+import FluxStore
 
-/// A span of a video where a query matches: one or more adjacent segments. JSON keys: start,
-/// end (seconds), score (the best segment's cosine), segments (how many were merged).
+/// A span of a video where a query matches: one or more adjacent segments, and with a text
+/// search the cues said there. JSON keys: start, end (seconds), score (the best segment's
+/// cosine), segments (how many were merged); with a text search also rrf (the span's fused
+/// score, ``HybridFusion``) and cues (the matching cues inside the span, in time order).
 public struct Moment: Codable, Sendable, Equatable {
     /// Seconds from the start of the video.
     public var start: Double
     public var end: Double
-    /// Cosine of the query with the best segment in the span.
+    /// Cosine of the query with the best segment in the span (the whole video's vector when the
+    /// index has no segments).
     public var score: Float
     /// Segments merged into the span.
     public var segments: Int
+    /// Reciprocal-rank-fusion score of the span among the video's spans (text searches only).
+    public var rrf: Double?
+    /// Matching cues inside the span (text searches only).
+    public var cues: [CueMatch]?
 
-    public init(start: Double, end: Double, score: Float, segments: Int) {
+    public init(start: Double, end: Double, score: Float, segments: Int, rrf: Double? = nil, cues: [CueMatch]? = nil) {
         self.start = start
         self.end = end
         self.score = score
         self.segments = segments
+        self.rrf = rrf
+        self.cues = cues
     }
 }
 

@@ -48,6 +48,12 @@ public struct QueryOptions: Sendable {
     public var collapseAbove: Float?
     /// The order of the returned hits (the best `k` are chosen by relevance first).
     public var sort: ResultSort = .relevance
+    /// What a text query searches: the picture, the transcripts, or both fused
+    /// (``HybridFusion``); nil = both when the index has transcripts, else the picture.
+    public var source: SearchSource?
+    /// Internal: return every ranked hit of the first pool, not only `k` (the picture's list
+    /// that hybrid search fuses).
+    var keepAllRanked = false
 
     public init() {}
 }
@@ -90,7 +96,8 @@ public enum ResultSort: String, Codable, Sendable, CaseIterable {
 
 /// One ranked result. JSON keys are stable: rank, clip_id, video_id, path, start, end, score,
 /// cosine, weight, budget, kind; and when known or asked for: duration (the video's, seconds),
-/// recorded_at (ISO 8601), moments, duplicates.
+/// recorded_at (ISO 8601), moments, duplicates; with a text search (``SearchSource``):
+/// visual_score, visual_rank, text_rank and cues — why the hit matched.
 public struct QueryHit: Codable, Sendable, Equatable {
     public var rank: Int
     public var clipId: Int64
@@ -116,6 +123,15 @@ public struct QueryHit: Codable, Sendable, Equatable {
     public var moments: [Moment]?
     /// Near-identical hits folded into this one (``QueryOptions/collapseAbove``).
     public var duplicates: [DuplicateHit]?
+    /// With a text search: the score the picture alone gave (cosine × dual-softmax weight, or
+    /// the cosine), while ``score`` is the fused one.
+    public var visualScore: Float?
+    /// With a text search: the video's rank among the picture's results, and among the
+    /// transcripts' (absent: not found that way).
+    public var visualRank: Int?
+    public var textRank: Int?
+    /// With a text search: the video's matching cues, best first (at most five).
+    public var cues: [CueMatch]?
 
     public init(rank: Int, clipId: Int64, videoId: Int64, path: String, start: Double, end: Double, score: Float,
                 cosine: Float, weight: Float, budget: Int, kind: String, duration: Double? = nil, recordedAt: Date? = nil) {
@@ -135,10 +151,11 @@ public struct QueryHit: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case rank, path, start, end, score, cosine, weight, budget, kind, duration, moments, duplicates
+        case rank, path, start, end, score, cosine, weight, budget, kind, duration, moments, duplicates, cues
         case clipId = "clip_id"
         case videoId = "video_id"
         case recordedAt = "recorded_at"
+        case visualScore = "visual_score", visualRank = "visual_rank", textRank = "text_rank"
     }
 
     public init(from decoder: Decoder) throws {
@@ -158,6 +175,10 @@ public struct QueryHit: Codable, Sendable, Equatable {
         recordedAt = try c.decodeIfPresent(String.self, forKey: .recordedAt).flatMap { ISO8601DateFormatter().date(from: $0) }
         moments = try c.decodeIfPresent([Moment].self, forKey: .moments)
         duplicates = try c.decodeIfPresent([DuplicateHit].self, forKey: .duplicates)
+        visualScore = try c.decodeIfPresent(Float.self, forKey: .visualScore)
+        visualRank = try c.decodeIfPresent(Int.self, forKey: .visualRank)
+        textRank = try c.decodeIfPresent(Int.self, forKey: .textRank)
+        cues = try c.decodeIfPresent([CueMatch].self, forKey: .cues)
     }
 
     /// Dates are ISO 8601 strings whatever the encoder's date strategy.
@@ -178,6 +199,10 @@ public struct QueryHit: Codable, Sendable, Equatable {
         try c.encodeIfPresent(recordedAt.map { ISO8601DateFormatter().string(from: $0) }, forKey: .recordedAt)
         try c.encodeIfPresent(moments, forKey: .moments)
         try c.encodeIfPresent(duplicates, forKey: .duplicates)
+        try c.encodeIfPresent(visualScore, forKey: .visualScore)
+        try c.encodeIfPresent(visualRank, forKey: .visualRank)
+        try c.encodeIfPresent(textRank, forKey: .textRank)
+        try c.encodeIfPresent(cues, forKey: .cues)
     }
 }
 
@@ -223,6 +248,11 @@ public struct QueryResult: Codable, Sendable {
     /// Things worth telling the user that did not stop the search (a path filter that matches
     /// no indexed video, …).
     public var warnings: [String]?
+    /// What was searched: the picture, the transcripts, or both (absent: the picture, on an
+    /// index without transcripts).
+    public var source: SearchSource?
+    /// How text and picture were fused (absent without a text search).
+    public var fusion: FusionReport?
 
     public init(query: String, budget: Int, rerank: RerankMode, temperature: Float, bankSize: Int, candidates: Int,
                 hits: [QueryHit], timings: QueryTimings, refine: RefineReport?) {
@@ -239,7 +269,7 @@ public struct QueryResult: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case query, budget, rerank, temperature, candidates, hits, timings, refine
-        case filter, filtered, terms, exclude, sort, warnings
+        case filter, filtered, terms, exclude, sort, warnings, source, fusion
         case bankSize = "bank_size"
         case collapseAbove = "collapse_above"
     }
@@ -268,6 +298,10 @@ public enum QueryError: Error, CustomStringConvertible, LocalizedError, Equatabl
     case exampleNotFound(path: String)
     /// Query arithmetic whose weighted terms add up to nothing.
     case termsCancel
+    /// `--source text` on an index that holds no transcript.
+    case noTranscripts(index: String)
+    /// `--source text` with a query that has no words to look up (a video, "similar").
+    case textSourceNeedsText
 
     public var description: String {
         switch self {
@@ -289,6 +323,10 @@ public enum QueryError: Error, CustomStringConvertible, LocalizedError, Equatabl
             return "no file at \(path); give an existing video file, or an indexed clip id"
         case .termsCancel:
             return "the query's terms cancel out (their weighted sum is zero); change a weight or drop a --minus term"
+        case .noTranscripts(let index):
+            return "the index at \(index) has no transcripts to search; put .srt, .vtt or JSON transcripts beside the videos (or use files with subtitle streams) and run `fluxsearch index` again, or search the picture with --source visual"
+        case .textSourceNeedsText:
+            return "--source text needs a text query (a video or a clip id has no words to look up); give a sentence, or use --source visual"
         }
     }
 

@@ -115,7 +115,7 @@ public final class Retriever {
 
         var hits = ranked.hits
         if let minScore = options.minScore { hits = hits.filter { $0.score >= minScore } }
-        hits = Array(hits.prefix(options.k))
+        if !options.keepAllRanked { hits = Array(hits.prefix(options.k)) }
         for i in hits.indices { hits[i].rank = i + 1 }
         if options.perVideo, options.moments > 0 { try addMoments(&hits, query: q, budget: budget, count: options.moments) }
         hits = options.sort.apply(hits)
@@ -176,10 +176,7 @@ public final class Retriever {
                                                    temperature: options.temperature)
         }
         var ranked: [QueryHit] = infos.indices.map { i in
-            QueryHit(rank: 0, clipId: infos[i].id, videoId: infos[i].videoId, path: infos[i].path, start: infos[i].start,
-                     end: infos[i].end, score: scores[i], cosine: cosines[i], weight: weights[i],
-                     budget: infos[i].budget, kind: infos[i].kind.rawValue, duration: infos[i].videoDuration,
-                     recordedAt: infos[i].recordedAt.map { Date(timeIntervalSince1970: $0) })
+            QueryHit(infos[i], score: scores[i], cosine: cosines[i], weight: weights[i])
         }
         // Best first; ties by clip id so that output is deterministic.
         ranked.sort { $0.score != $1.score ? $0.score > $1.score : $0.clipId < $1.clipId }
@@ -201,14 +198,23 @@ public final class Retriever {
     /// (videos indexed without segments get none).
     private func addMoments(_ hits: inout [QueryHit], query q: [Float], budget: Int, count: Int) throws {
         for i in hits.indices {
-            let segments = try store.clips(videoId: hits[i].videoId).filter { $0.budget == budget && $0.kind == .segment }
-            guard !segments.isEmpty else { continue }
-            let vectors = try store.vectors(clipIds: segments.map(\.id))
-            let scored = segments.compactMap { s in
-                vectors[s.id].map { MomentFinder.Segment(start: s.start, end: s.end, score: Self.dot($0, q)) }
-            }
+            let scored = try scoredClips(videoId: hits[i].videoId, budget: budget, query: q).segments
+            guard !scored.isEmpty else { continue }
             hits[i].moments = MomentFinder.moments(of: scored, count: count)
         }
+    }
+
+    /// The cosines with `q` of the clips of video `videoId` at `budget`: its segments (in time
+    /// order) and its whole-video clip, with the clips' metadata.
+    func scoredClips(videoId: Int64, budget: Int, query q: [Float]) throws
+        -> (segments: [MomentFinder.Segment], clips: [(info: ClipInfo, cosine: Float)]) {
+        let clips = try store.clips(videoId: videoId).filter { $0.budget == budget }
+        guard !clips.isEmpty else { return ([], []) }
+        let vectors = try store.vectors(clipIds: clips.map(\.id))
+        let scored = clips.compactMap { c in vectors[c.id].map { (info: c, cosine: Self.dot($0, q)) } }
+        let segments = scored.filter { $0.info.kind == .segment }
+            .map { MomentFinder.Segment(start: $0.info.start, end: $0.info.end, score: $0.cosine) }
+        return (segments, scored)
     }
 
     static func dot(_ a: [Float], _ b: [Float]) -> Float {
@@ -227,5 +233,14 @@ public final class Retriever {
         let infos = try store.clips(ids: raw.map(\.clipId)).filter { !exclusion.excludes($0) }
         let kept = Set(infos.map(\.id))
         return (raw.filter { kept.contains($0.clipId) }, infos, raw.count == pool)
+    }
+}
+
+extension QueryHit {
+    /// The hit of clip `info` (rank 0: set when the list is final).
+    init(_ info: ClipInfo, score: Float, cosine: Float, weight: Float) {
+        self.init(rank: 0, clipId: info.id, videoId: info.videoId, path: info.path, start: info.start, end: info.end,
+                  score: score, cosine: cosine, weight: weight, budget: info.budget, kind: info.kind.rawValue,
+                  duration: info.videoDuration, recordedAt: info.recordedAt.map { Date(timeIntervalSince1970: $0) })
     }
 }

@@ -94,6 +94,20 @@ public final class SearchSession {
     /// - Throws: ``QueryError`` (empty query, budget not indexed, empty index, unknown clip,
     ///   missing example file), and for query by example or refine ``FluxIngest/DecodeError``, ``FluxModels/SamplingError``.
     public func search(_ query: SearchQuery, options: QueryOptions) throws -> QueryResult {
+        let source = try resolveSource(query, options: options)
+        if source != .visual, case .text(let text) = query {
+            return try hybridSearch(text, source: source, options: options)
+        }
+        var result = try visualSearch(query, options: options).result
+        if options.source == .both, case .text = query {
+            result.warnings = (result.warnings ?? []) + ["the index has no transcripts, so only the picture was searched; add .srt, .vtt or JSON transcripts beside the videos and run `fluxsearch index` again"]
+        }
+        return result
+    }
+
+    /// The picture-only search: the query's vector against the clips' vectors. Returns the
+    /// result and the query's unit vector (with its terms).
+    func visualSearch(_ query: SearchQuery, options: QueryOptions) throws -> (result: QueryResult, vector: [Float]) {
         let t0 = Timing.now()
         let retriever = try self.retriever()
         try options.filter.validate()
@@ -113,10 +127,7 @@ public final class SearchSession {
         }
         var label = query.label
         if !options.terms.isEmpty {
-            let budget = try retriever.resolveBudget(options.budget)
-            var parts: [(vector: [Float], weight: Float)] = [(q, 1)]
-            for term in options.terms { parts.append((try termVector(term.source, budget: budget), term.weight)) }
-            q = try QueryArithmetic.combine(parts)
+            q = try combine(q, terms: options.terms, budget: try retriever.resolveBudget(options.budget))
             label += " " + options.terms.map(\.label).joined(separator: " ")
         }
         let excludeVectors = try options.exclude.map { try retriever.encodeQuery($0) }
@@ -130,7 +141,14 @@ public final class SearchSession {
             try retriever.refine(&result, query: q, plan: try plan(budget: tokens),
                                  top: options.refineTop, embedder: try embedder())
         }
-        return result
+        return (result, q)
+    }
+
+    /// `q` with the query-arithmetic `terms` added (weight 1 for `q`), unit length.
+    func combine(_ q: [Float], terms: [QueryTerm], budget: Int) throws -> [Float] {
+        var parts: [(vector: [Float], weight: Float)] = [(q, 1)]
+        for term in terms { parts.append((try termVector(term.source, budget: budget), term.weight)) }
+        return try QueryArithmetic.combine(parts)
     }
 
     /// The unit vector of one query-arithmetic term at `budget`.

@@ -93,6 +93,7 @@ struct SearchParameters {
         }
         o.terms = try texts("plus").map { QueryTerm(.text($0), weight: 1) } + texts("minus").map { QueryTerm(.text($0), weight: -1) }
         o.exclude = try texts("exclude")
+        o.source = try choice("source", SearchSource.self)
         if let above = try double("exclude_above", in: -1...1) {
             guard !o.exclude.isEmpty else { throw APIError(.badRequest, "exclude_above needs exclude=TEXT") }
             o.excludeAbove = Float(above)

@@ -8,7 +8,7 @@ import GRDB
 
 extension IndexStore {
     /// Migration identifiers this build knows, in order.
-    static let migrationIdentifiers = ["v1", "v2", "v3"]
+    static let migrationIdentifiers = ["v1", "v2", "v3", "v4"]
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -107,6 +107,54 @@ extension IndexStore {
         migrator.registerMigration("v3") { db in
             try db.alter(table: "video") { t in t.add(column: "creationTime", .double) }
             try db.create(index: "clip_by_video_budget", on: "clip", columns: ["videoId", "budget", "kind"])
+        }
+        // v4: transcripts (sidecar files and subtitle streams) with their timed cues, and an FTS5
+        // index over the cue text. Tokenizer: `porter unicode61 remove_diacritics 2` — unicode61
+        // splits words in any script and folds case; remove_diacritics 2 makes "cafe" find "café"
+        // (also for characters with several marks); porter stems English ("running" finds
+        // "runs"). Porter leaves most non-English words as they are, so other languages still
+        // match whole words. The FTS table is external-content: it stores only the index, the
+        // text lives once in `cue`, and triggers keep the two in step (also on cascades).
+        migrator.registerMigration("v4") { db in
+            try db.alter(table: "video") { t in t.add(column: "transcriptsReadAt", .datetime) }
+            try db.create(table: "transcript") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("videoId", .integer).notNull().references("video", onDelete: .cascade)
+                t.column("source", .text).notNull()
+                t.column("kind", .text).notNull().check { ["sidecar", "stream"].contains($0) }
+                t.column("format", .text).notNull()
+                t.column("language", .text)
+                t.column("encoding", .text)
+                t.column("size", .integer)
+                t.column("mtime", .double)
+                t.column("error", .text)
+                t.column("readAt", .datetime).notNull()
+                t.uniqueKey(["videoId", "source"])
+            }
+            try db.create(table: "cue") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("transcriptId", .integer).notNull().references("transcript", onDelete: .cascade)
+                t.column("videoId", .integer).notNull()
+                t.column("start", .double).notNull()
+                t.column("end", .double).notNull()
+                t.column("text", .text).notNull()
+            }
+            try db.create(index: "cue_by_transcript", on: "cue", columns: ["transcriptId"])
+            try db.create(index: "cue_by_video", on: "cue", columns: ["videoId", "start"])
+            try db.execute(sql: """
+                CREATE VIRTUAL TABLE cue_fts USING fts5(
+                    text, content='cue', content_rowid='id',
+                    tokenize='porter unicode61 remove_diacritics 2');
+                CREATE TRIGGER cue_insert_indexes_text AFTER INSERT ON cue BEGIN
+                    INSERT INTO cue_fts(rowid, text) VALUES (NEW.id, NEW.text);
+                END;
+                CREATE TRIGGER cue_delete_unindexes_text AFTER DELETE ON cue BEGIN
+                    INSERT INTO cue_fts(cue_fts, rowid, text) VALUES ('delete', OLD.id, OLD.text);
+                END;
+                CREATE TRIGGER cue_is_immutable BEFORE UPDATE ON cue BEGIN
+                    SELECT RAISE(ABORT, 'cue rows are immutable: delete the cue and insert a new one');
+                END;
+                """)
         }
         return migrator
     }

@@ -102,16 +102,17 @@ final class EditListExportTests: XCTestCase {
         XCTAssertTrue(lines.contains("* FLUXSEARCH: rank 2, score 0.75, note: a cat on the beach"), text)
     }
 
-    func testFCPXMLTimesAreExactAndAssetsUseMediaRep() throws {
-        let (list, a, _) = sample()
+    func testFCPXMLTimesAreExactAndAssetsCarryTheirSource() throws {
+        let (list, a, b) = sample()
         let text = String(decoding: try EditListWriter.render(list, as: .fcpxml), as: UTF8.self)
         XCTAssertTrue(text.contains("<format id=\"r1\" frameDuration=\"1/25s\"/>"), text)
         XCTAssertTrue(text.contains("<format id=\"r2\" frameDuration=\"1001/30000s\"/>"), text)
-        XCTAssertTrue(text.contains("<media-rep kind=\"original-media\" src=\"\(ExportText.fileURL(a))\"/>"), text)
-        // The DTD Final Cut validates against has no asset/@src since 1.9.
+        XCTAssertTrue(text.contains("<fcpxml version=\"1.8\">"), text)
+        // Version 1.8 keeps the source in asset/@src, which both Final Cut's DTD and the OTIO adapter read.
         let assets = text.components(separatedBy: "\n").filter { $0.contains("<asset ") }
         XCTAssertEqual(assets.count, 2)
-        XCTAssertTrue(assets.allSatisfy { !$0.contains("src=") }, text)
+        XCTAssertTrue(assets[0].contains("src=\"\(ExportText.fileURL(a))\""), text)
+        XCTAssertFalse(text.contains("media-rep"), text)
         XCTAssertTrue(text.contains("<asset-clip ref=\"r3\" offset=\"0s\" name=\"café &amp; co #1.mp4\" start=\"2s\" duration=\"63/25s\" format=\"r1\" tcFormat=\"NDF\">"), text)
         // The 29.97 clip: in point in its own frames (30 × 1001/30000 s), length in sequence frames (50 at 25).
         XCTAssertTrue(text.contains("offset=\"63/25s\" name=\"b 100% #2.mov\" start=\"1001/1000s\" duration=\"2s\" format=\"r2\""), text)
@@ -208,13 +209,8 @@ final class EditListExportTests: XCTestCase {
         }
         XCTAssertEqual(read.clips[0].frames, [50, 63])
         XCTAssertEqual(read.clips[2].frames, [1450, 50])
-        // The adapter reads only the pre-1.9 asset/@src, so its clips have no target_url; the
-        // sources are the media-rep URLs, one asset per source.
-        XCTAssertEqual(read.clips.map(\.target_url), [nil, nil, nil])
-        let sources = try run(["xmllint", "--xpath", "//asset/media-rep/@src", url.path])
-        XCTAssertEqual(sources.status, 0, sources.stderr)
-        let urls = sources.stdout.components(separatedBy: "src=\"").dropFirst().compactMap { $0.split(separator: "\"").first.map(String.init) }
-        XCTAssertEqual(urls.compactMap(decodedPath), [a, b])
+        // The adapter gives each clip its source as an external reference.
+        XCTAssertEqual(read.clips.map { $0.target_url.flatMap(decodedPath) }, [a, b, a])
     }
 
     // MARK: Helpers

@@ -429,8 +429,13 @@ extension VideoDecoder {
         var bitDepth = 8
         if let desc = av_pix_fmt_desc_get(pixelFormat) { bitDepth = Int(desc.pointee.comp.0.depth) }
         var hasAudio = false
-        for i in 0..<Int(fmt.pointee.nb_streams) where fmt.pointee.streams[i]?.pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_AUDIO {
-            hasAudio = true
+        var subtitleStreams = 0
+        for i in 0..<Int(fmt.pointee.nb_streams) {
+            switch fmt.pointee.streams[i]?.pointee.codecpar.pointee.codec_type {
+            case AVMEDIA_TYPE_AUDIO?: hasAudio = true
+            case AVMEDIA_TYPE_SUBTITLE?: subtitleStreams += 1
+            default: break
+            }
         }
         let profileName = avcodec_profile_name(par.pointee.codec_id, par.pointee.profile).map { String(cString: $0) }
 
@@ -441,7 +446,7 @@ extension VideoDecoder {
             displayWidth: rotation % 180 == 0 ? w : h, displayHeight: rotation % 180 == 0 ? h : w,
             fps: fps, frameCount: table.count, duration: duration,
             startTime: Double(start) * tb, streamIndex: Int(index), variableFrameRate: variable,
-            hasAudio: hasAudio, truncated: truncated,
+            hasAudio: hasAudio, subtitleStreams: subtitleStreams, truncated: truncated,
             creationTime: ContainerDate.parse(FFmpeg.string(av_dict_get(fmt.pointee.metadata, "creation_time", nil, 0)?.pointee.value)))
         return (metadata, tb, start)
     }

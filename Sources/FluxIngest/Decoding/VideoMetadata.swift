@@ -48,6 +48,9 @@ public struct VideoMetadata: Sendable, Equatable, Codable {
     public var variableFrameRate: Bool
     /// True when the file also holds at least one audio stream.
     public var hasAudio: Bool
+    /// Subtitle streams in the file (text or bitmap): transcripts are read from the container
+    /// only when there is one.
+    public var subtitleStreams: Int
     /// True when the file is cut off but still opens: the container declares more frames
     /// than could be read, reading stopped on an error, or the frames end well before the
     /// stream's declared duration. Only the readable frames are counted, and ``duration``

@@ -22,6 +22,21 @@ public enum TranscriptSidecars {
             .sorted { $0.path < $1.path }
     }
 
+    /// The video stems a sidecar's file name can belong to, longest first: "clip.en.srt" →
+    /// ["clip.en", "clip"], "clip.srt" → ["clip"], "notes.txt" → []. Lets a caller that has
+    /// listed a folder once match every video's sidecars without listing it again per video.
+    public static func videoStems(ofSidecarName name: String) -> [String] {
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count >= 2, ["srt", "vtt", "json"].contains(parts[parts.count - 1].lowercased()) else { return [] }
+        let stem = parts.dropLast().joined(separator: ".")
+        var stems = stem.isEmpty ? [] : [stem]
+        if parts.count >= 3, ["srt", "vtt"].contains(parts[parts.count - 1].lowercased()), isLanguageTag(parts[parts.count - 2]) {
+            let shorter = parts.dropLast(2).joined(separator: ".")
+            if !shorter.isEmpty { stems.append(shorter) }
+        }
+        return stems.filter { isSidecarName(name, stem: $0) }
+    }
+
     /// STEM.srt|vtt|json or STEM.LANG.srt|vtt (extension in any case).
     static func isSidecarName(_ name: String, stem: String) -> Bool {
         guard name.hasPrefix(stem + ".") else { return false }

@@ -52,7 +52,7 @@ public struct EditList: Sendable, Equatable {
 public enum EditListFormat: String, CaseIterable, Sendable {
     /// CMX 3600 EDL: one timecode rate for the whole file (the first clip's).
     case edl
-    /// Final Cut Pro XML 1.9 (also read by DaVinci Resolve).
+    /// Final Cut Pro XML 1.8 (also read by DaVinci Resolve).
     case fcpxml
     /// OpenTimelineIO JSON.
     case otio

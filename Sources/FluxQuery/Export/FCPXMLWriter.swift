@@ -1,11 +1,11 @@
 import Foundation
 
-/// Final Cut Pro XML 1.9 (`.fcpxml`): a library with one event holding one project named
+/// Final Cut Pro XML 1.8 (`.fcpxml`): a library with one event holding one project named
 /// after the query, whose sequence lays the clips back to back on the primary storyline.
 ///
 /// - `<resources>`: one `<format>` per distinct rate (`frameDuration="1001/30000s"`) and one
-///   `<asset>` per source, with its file as `<media-rep kind="original-media"
-///   src="file:///…">` (percent-encoded), `hasVideo`, `format` and, when known, `duration`.
+///   `<asset>` per source, with its file as `src="file:///…"` (percent-encoded), `hasVideo`,
+///   `format` and, when known, `duration`.
 /// - `<spine>`: one `<asset-clip>` per clip. Times are exact rationals of a second. `start`
 ///   is the clip's in point in its own frames; `offset` and `duration` are whole frames of the
 ///   sequence's rate (the first clip's), as Final Cut requires timeline edits on frame
@@ -14,12 +14,13 @@ import Foundation
 /// - The query is a `<marker>` (value = query) at the first clip's in point; a clip's note
 ///   is its `<note>`.
 ///
-/// The document follows the FCPXML DTD, which Final Cut checks before importing anything: in
-/// particular `<asset>` carries no `src` attribute (1.9 moved it to `<media-rep>`). The
-/// OpenTimelineIO fcpx_xml adapter 1.0.0 reads only the older `asset/@src`, so it reads our
-/// clips, names, times and marker but gives each clip a MissingReference.
+/// The document follows the FCPXML DTD, which Final Cut checks before importing anything.
+/// Version 1.8 (Final Cut Pro 10.4; later versions import it) because it keeps the source in
+/// `asset/@src`: 1.9 moved it into a `<media-rep>` child, which the OpenTimelineIO fcpx_xml
+/// adapter (1.0.0) does not read, and an `asset/@src` in a 1.9 file breaks the DTD. So one
+/// file serves both Final Cut and OTIO-based tools.
 enum FCPXMLWriter {
-    static let version = "1.9"
+    static let version = "1.8"
 
     static func render(_ list: EditList) throws -> String {
         guard let sequenceRate = list.clips.first?.frameRate.reduced else { throw EditListError.noClips(title: list.title) }
@@ -46,10 +47,8 @@ enum FCPXMLWriter {
             assetIDs[key] = id
             var attributes = "id=\"\(id)\" name=\"\(ExportText.xml(clip.fileName))\" start=\"0s\""
             if let total = clip.sourceFrameCount(at: rate) { attributes += " duration=\"\(time(total, rate))\"" }
-            attributes += " hasVideo=\"1\" format=\"\(format)\""
-            assetLines.append("<asset \(attributes)>")
-            assetLines.append("    <media-rep kind=\"original-media\" src=\"\(ExportText.xml(ExportText.fileURL(clip.path)))\"/>")
-            assetLines.append("</asset>")
+            attributes += " hasVideo=\"1\" format=\"\(format)\" src=\"\(ExportText.xml(ExportText.fileURL(clip.path)))\""
+            assetLines.append("<asset \(attributes)/>")
         }
 
         // The spine, in sequence frames.

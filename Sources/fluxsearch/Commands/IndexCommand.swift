@@ -19,6 +19,15 @@ struct IndexCommand: ParsableCommand {
         than the budget holds and the most dynamic tokens are kept (FluxViT's group-dynamic \
         selection). 1024 is a good default; 512 is about twice as fast.
 
+        Transcripts: the text said in a video is indexed for `query` too (searched with \
+        SQLite FTS5, fused with the picture). It comes from files beside the video with the \
+        same name — NAME.srt, NAME.vtt, NAME.LANG.srt (e.g. NAME.en.srt), or NAME.json with \
+        {"segments": [{"start": s, "end": s, "text": "…"}]} as speech recognisers such as \
+        whisper write it — and from text subtitle streams inside the file (SubRip, WebVTT, \
+        ASS/SSA, mov_text). A changed or new sidecar is read again on the next run without \
+        re-encoding the video; a sidecar that cannot be read is recorded as failed. \
+        --no-transcripts skips all of this.
+
         Exit status: 0 when the run finished (even if some files failed: a warning is \
         printed), 1 when nothing could be indexed.
 
@@ -49,6 +58,9 @@ struct IndexCommand: ParsableCommand {
 
     @Flag(help: "Drop indexed files that no longer exist.")
     var prune = false
+
+    @Flag(inversion: .prefixedNo, help: "Read transcripts: sidecar .srt/.vtt/.json files and text subtitle streams.")
+    var transcripts = true
 
     @Option(help: ArgumentHelp("Frames per clip, overriding the budget's sampling table.", valueName: "t"))
     var frames: Int?
@@ -85,7 +97,7 @@ struct IndexCommand: ParsableCommand {
     func run() throws {
         runtime.apply()
         var request = Indexer.Request(budgets: tokens?.values)
-        request.frames = frames; request.size = size; request.recursive = recursive
+        request.frames = frames; request.size = size; request.recursive = recursive; request.transcripts = transcripts
         request.segments = segment.flatMap(parseSegment)
         request.faiss = Indexer.FaissOptions(factory: faiss, nprobe: nprobe)
         let indexer = try Indexer.open(index: indexOptions.url, modelURL: try modelOptions.url(forIndex: indexOptions.url), request: request)
@@ -168,6 +180,7 @@ struct IndexCommand: ParsableCommand {
     static func summaryLine(_ summary: Indexer.Summary, index: String) -> String {
         "indexed \(summary.indexed.count), skipped \(summary.skipped.count) unchanged, \(summary.notVideo.count) not video, failed \(summary.failed.count)"
             + (summary.pruned.isEmpty ? "" : ", pruned \(summary.pruned.count)")
+            + (summary.transcripts > 0 ? ", \(summary.transcripts) transcript(s) with \(summary.cues) cue(s)" : "")
             + " — \(summary.clips) clip vector(s) in \(String(format: "%.1f", summary.seconds)) s → \(index)"
     }
 }

@@ -35,6 +35,13 @@ struct QueryCommand: ParsableCommand {
         that look more like TEXT than like the query (or, with --exclude-above S, whose cosine \
         with TEXT is above S).
 
+        Transcripts: when the index holds subtitles or transcripts (sidecar .srt, .vtt or JSON \
+        files, or text subtitle streams; see `fluxsearch index --help`), a text query searches \
+        both the picture and the words said, and fuses the two rankings by reciprocal rank \
+        (score = Σ 1/(60 + rank) over the two lists; README, "Transcripts"). Each result then \
+        says why it matched: its picture rank and score, its transcript rank, and the \
+        matching cues with the query's words marked. --source visual|text|both chooses.
+
         Each result lists its best --moments spans of the video (adjacent high-scoring segments \
         merged; needs an index built with --segments). Near-identical results (cosine ≥ \
         --collapse-above) fold into the best one. --sort reorders the k results; each keeps its \
@@ -49,6 +56,7 @@ struct QueryCommand: ParsableCommand {
           fluxsearch query "a dog on a beach" --minus "people" --plus-video ref.mp4@12-18
           fluxsearch query "sunset" --path ~/Videos/2024 --after 2024-06-01 --min-duration 30
           fluxsearch query "a cat" --exclude "a dog" --sort date
+          fluxsearch query "the recipe calls for two eggs" --source both
           fluxsearch query "a red ball bounces" --refine-tokens 2048 --refine-top 5
           fluxsearch query --video holiday.mp4 --start 12 --end 18
           fluxsearch query "two blue squares" -k 5 --json
@@ -126,6 +134,9 @@ struct QueryCommand: ParsableCommand {
     @Option(help: "Order of the results: relevance, date (newest first), path or duration (longest first).")
     var sort: ResultSort = .relevance
 
+    @Option(help: "What to search: visual (the picture), text (transcripts) or both, fused by reciprocal rank (default: both when the index has transcripts).")
+    var source: SearchSource?
+
     @Flag(help: "Print the result as one JSON document.")
     var json = false
 
@@ -160,6 +171,12 @@ struct QueryCommand: ParsableCommand {
             throw ValidationError("--exclude-above is a cosine: give a number between -1 and 1.")
         }
         if excludeAbove != nil && exclude.isEmpty { throw ValidationError("--exclude-above needs --exclude TEXT.") }
+        if let source, source != .visual, video != nil {
+            throw ValidationError("--source \(source.rawValue) needs a text query: a video has no words to look up in transcripts.")
+        }
+        if let source, source != .visual, !perVideo {
+            throw ValidationError("--source \(source.rawValue) groups results per video; drop --no-per-video, or use --source visual.")
+        }
         _ = try terms()
     }
 
@@ -199,6 +216,7 @@ struct QueryCommand: ParsableCommand {
         options.filter = try filters.filter(); options.terms = try terms()
         options.exclude = exclude; options.excludeAbove = excludeAbove
         options.moments = moments; options.collapseAbove = noCollapse ? nil : collapseAbove; options.sort = sort
+        options.source = source
         let query: SearchQuery = video.map { path in
             let window = (start != nil || end != nil) ? TimeWindow(start: start ?? 0, end: end ?? .greatestFiniteMagnitude) : nil
             return .example(URL(fileURLWithPath: path), window: window)
@@ -221,4 +239,5 @@ struct QueryCommand: ParsableCommand {
 
 extension RerankMode: ExpressibleByArgument {}
 extension ResultSort: ExpressibleByArgument {}
+extension SearchSource: ExpressibleByArgument {}
 

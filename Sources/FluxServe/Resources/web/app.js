@@ -472,9 +472,25 @@ function card(hit, i) {
   const nameEl = li.querySelector(".name");
   nameEl.textContent = name;
   nameEl.title = hit.path;
+  // What was said there, with the query's words marked (built from text nodes: no markup from
+  // the transcript reaches the page).
+  if (hit.cues && hit.cues.length) {
+    const said = li.querySelector(".said");
+    said.hidden = false;
+    const cue = hit.cues[0];
+    said.append("\u201C");
+    for (const f of cue.fragments) {
+      const text = f.text.replace(/\n/g, " ");
+      if (f.match) { const m = document.createElement("mark"); m.textContent = text; said.append(m); } else said.append(text);
+    }
+    said.append(`\u201D ${formatSpan(cue)}`);
+    said.title = hit.cues.map((c) => `${formatSpan(c)} ${c.text}`).join("\n");
+  }
+
   const score = li.querySelector(".score");
   score.textContent = formatScore(hit.score);
   score.title = `score ${hit.score} · cosine ${formatScore(hit.cosine)} · ${hit.budget} tokens · ${hit.kind}`
+    + (hit.visual_rank ? ` · picture #${hit.visual_rank}` : "") + (hit.text_rank ? ` · transcript #${hit.text_rank}` : "")
     + (hit.recorded_at ? ` · recorded ${formatDate(hit.recorded_at)}` : "")
     + (hit.duration ? ` · ${formatDuration(hit.duration)}` : "");
   li.querySelector(".similar").setAttribute("aria-label", `Find clips similar to ${name} ${formatSpan(span)}`);

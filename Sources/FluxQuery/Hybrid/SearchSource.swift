@@ -1,0 +1,20 @@
+import Foundation
+
+/// What a text query searches.
+public enum SearchSource: String, Codable, Sendable, CaseIterable {
+    /// The picture: the clips' vectors (the only source of a video or "similar" query).
+    case visual
+    /// The transcripts: cue text through SQLite FTS5.
+    case text
+    /// Both, fused by reciprocal rank (``HybridFusion``).
+    case both
+}
+
+/// How a search fused its ranked lists. JSON keys: method ("rrf"), k (the constant), terms (the
+/// words looked up in the transcripts), cues (matching cues found).
+public struct FusionReport: Codable, Sendable, Equatable {
+    public var method = "rrf"
+    public var k: Double
+    public var terms: [String]
+    public var cues: Int
+}

@@ -1,0 +1,142 @@
+import Foundation
+import GRDB
+
+/// Transcripts and their cues (schema v4): stored per video, searched with SQLite FTS5.
+extension IndexStore {
+    /// Replaces the transcripts of `kinds` of video `videoId` by `drafts` (of those kinds), in one
+    /// transaction, and marks the video's text as read. Transcripts of other kinds stay: a changed
+    /// sidecar re-reads sidecars only, not the container's streams.
+    /// - Throws: ``StoreError/invalidInput(operation:reason:)`` when the video is gone, a draft is
+    ///   of another kind, or a cue has a span that is not `0 ≤ start ≤ end` (finite).
+    public func replaceTranscripts(videoId: Int64, _ drafts: [TranscriptDraft],
+                                   kinds: Set<TranscriptKind> = Set(TranscriptKind.allCases)) throws {
+        let operation = "store transcripts of video \(videoId)"
+        for d in drafts {
+            guard kinds.contains(d.kind) else {
+                throw StoreError.invalidInput(operation: operation, reason: "transcript \(d.source) is a \(d.kind.rawValue), not one of the kinds replaced")
+            }
+            for c in d.cues where !(c.start.isFinite && c.end.isFinite && c.start >= 0 && c.end >= c.start) {
+                throw StoreError.invalidInput(operation: operation, reason: "cue \(c.start)–\(c.end) s of \(d.source) is not a span of the video")
+            }
+        }
+        try write(operation) { db in
+            guard try Video.exists(db, key: videoId) else {
+                throw StoreError.invalidInput(operation: operation,
+                                              reason: "video \(videoId) is no longer in the index (it was re-indexed or removed meanwhile)")
+            }
+            for kind in kinds {
+                try db.execute(sql: "DELETE FROM transcript WHERE videoId = ? AND kind = ?", arguments: [videoId, kind.rawValue])
+            }
+            let now = Date()
+            for d in drafts {
+                try db.execute(sql: """
+                    INSERT INTO transcript (videoId, source, kind, format, language, encoding, size, mtime, error, readAt)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [videoId, d.source, d.kind.rawValue, d.format, d.language, d.encoding, d.size, d.mtime, d.error, now])
+                let transcriptId = db.lastInsertedRowID
+                let insert = try db.cachedStatement(sql: "INSERT INTO cue (transcriptId, videoId, start, \"end\", text) VALUES (?, ?, ?, ?, ?)")
+                for c in d.cues {
+                    try insert.execute(arguments: [transcriptId, videoId, c.start, c.end, c.text])
+                }
+            }
+            try db.execute(sql: "UPDATE video SET transcriptsReadAt = ? WHERE id = ?", arguments: [now, videoId])
+        }
+    }
+
+    /// The transcripts stored for video `videoId`, by source; and whether its text was read at
+    /// all (false for videos indexed before transcripts existed, or with `--no-transcripts`).
+    public func transcripts(videoId: Int64) throws -> (read: Bool, transcripts: [StoredTranscript]) {
+        try read("read transcripts of video \(videoId)") { db in
+            let read = try Bool.fetchOne(db, sql: "SELECT transcriptsReadAt IS NOT NULL FROM video WHERE id = ?", arguments: [videoId]) ?? false
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT t.*, (SELECT COUNT(*) FROM cue c WHERE c.transcriptId = t.id) AS cueCount
+                FROM transcript t WHERE t.videoId = ? ORDER BY t.source
+                """, arguments: [videoId])
+            return (read, rows.map(Self.storedTranscript))
+        }
+    }
+
+    /// Whether any video of the index has at least one cue (the default `--source` of a query
+    /// is "both" exactly then).
+    public func hasTranscripts() throws -> Bool {
+        try read("check for transcripts") { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM cue)") ?? false
+        }
+    }
+
+    /// Transcripts and cues in the whole index.
+    public func transcriptCounts() throws -> (videos: Int, transcripts: Int, cues: Int, failed: Int) {
+        try read("count transcripts") { db in
+            (try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT videoId) FROM cue") ?? 0,
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM transcript WHERE error IS NULL") ?? 0,
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM cue") ?? 0,
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM transcript WHERE error IS NOT NULL") ?? 0)
+        }
+    }
+
+    /// Every cue of video `videoId`, in time order.
+    public func cues(videoId: Int64) throws -> [CueDraft] {
+        try read("read cues of video \(videoId)") { db in
+            try Row.fetchAll(db, sql: "SELECT start, \"end\", text FROM cue WHERE videoId = ? ORDER BY start, id", arguments: [videoId])
+                .map { CueDraft(start: $0["start"], end: $0["end"], text: $0["text"]) }
+        }
+    }
+
+    /// The `limit` cues that match `match` best, by FTS5's BM25 (best first), among the videos
+    /// `filter` passes (its `kind` is ignored: text belongs to a video, not to a clip).
+    ///
+    /// - Parameter match: an FTS5 query expression. Build it from user text with care (quote
+    ///   every term): FTS5 syntax errors are reported as ``StoreError``.
+    public func searchCues(_ match: String, limit: Int, filter: ClipFilter = ClipFilter()) throws -> [CueMatch] {
+        var (conditions, args) = filter.videoConditions()
+        var sql = """
+            SELECT c.id, c.videoId, c.start, c."end", c.text,
+                   highlight(cue_fts, 0, char(1), char(2)) AS marked, bm25(cue_fts) AS score,
+                   t.source, t.language
+            FROM cue_fts JOIN cue c ON c.id = cue_fts.rowid JOIN transcript t ON t.id = c.transcriptId
+            WHERE cue_fts MATCH ?
+            """
+        args.insert(match, at: 0)
+        if !conditions.isEmpty {
+            sql += " AND c.videoId IN (SELECT v.id FROM video v WHERE \(conditions.joined(separator: " AND ")))"
+        }
+        sql += " ORDER BY score, c.id LIMIT ?"
+        args.append(max(0, limit))
+        return try read("search transcripts for \(match)") { db in
+            try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { row in
+                let text: String = row["text"]
+                let marked: String = row["marked"] ?? text
+                return CueMatch(cueId: row["id"], videoId: row["videoId"], start: row["start"], end: row["end"], text: text,
+                                fragments: Self.fragments(marked: marked), bm25: row["score"], source: row["source"],
+                                language: row["language"])
+            }
+        }
+    }
+
+    /// Splits FTS5 `highlight()` output, where matches sit between U+0001 and U+0002, into
+    /// fragments (control characters cannot occur in stored cue text that came from a parser,
+    /// and a stray one only shifts a highlight).
+    static func fragments(marked: String) -> [TextFragment] {
+        var out: [TextFragment] = []
+        var current = ""
+        var inMatch = false
+        for ch in marked {
+            if ch == "\u{1}" || ch == "\u{2}" {
+                if !current.isEmpty { out.append(TextFragment(text: current, match: inMatch)) }
+                current = ""
+                inMatch = ch == "\u{1}"
+            } else {
+                current.append(ch)
+            }
+        }
+        if !current.isEmpty { out.append(TextFragment(text: current, match: inMatch)) }
+        return out
+    }
+
+    static func storedTranscript(_ row: Row) -> StoredTranscript {
+        StoredTranscript(id: row["id"], videoId: row["videoId"], source: row["source"],
+                         kind: TranscriptKind(rawValue: row["kind"]) ?? .sidecar, format: row["format"],
+                         language: row["language"], encoding: row["encoding"], size: row["size"], mtime: row["mtime"],
+                         error: row["error"], cueCount: row["cueCount"])
+    }
+}
