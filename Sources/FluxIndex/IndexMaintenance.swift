@@ -14,6 +14,8 @@ public struct IndexOverview: Sendable {
     public var sizes: StorageSizes
     /// Files that failed to index, with the stage and reason.
     public var failures: [IndexingFailure]
+    /// Transcripts and cues the full-text search holds.
+    public var transcripts: TranscriptCounts
 
     /// How a clip is sampled at `budget` (frames × size, the pool and so the tokens it really
     /// keeps: min(budget, pool)), from the index's recorded sampling; nil when the index does
@@ -28,7 +30,8 @@ public struct IndexOverview: Sendable {
     public static func read(index: URL) throws -> IndexOverview {
         let store = try IndexStore.open(at: index)
         return IndexOverview(directory: store.directory, settings: try store.settings(), counts: try store.counts(),
-                             budgets: try store.budgets(), sizes: try store.storageSizes(), failures: try store.failures())
+                             budgets: try store.budgets(), sizes: try store.storageSizes(), failures: try store.failures(),
+                             transcripts: try store.transcriptCounts())
     }
 }
 

@@ -65,12 +65,12 @@ extension IndexStore {
     }
 
     /// Transcripts and cues in the whole index.
-    public func transcriptCounts() throws -> (videos: Int, transcripts: Int, cues: Int, failed: Int) {
+    public func transcriptCounts() throws -> TranscriptCounts {
         try read("count transcripts") { db in
-            (try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT videoId) FROM cue") ?? 0,
-             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM transcript WHERE error IS NULL") ?? 0,
-             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM cue") ?? 0,
-             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM transcript WHERE error IS NOT NULL") ?? 0)
+            TranscriptCounts(videos: try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT videoId) FROM cue") ?? 0,
+                             transcripts: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM transcript WHERE error IS NULL") ?? 0,
+                             cues: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM cue") ?? 0,
+                             failed: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM transcript WHERE error IS NOT NULL") ?? 0)
         }
     }
 

@@ -102,6 +102,16 @@ final class EditListExportTests: XCTestCase {
         XCTAssertTrue(lines.contains("* FLUXSEARCH: rank 2, score 0.75, note: a cat on the beach"), text)
     }
 
+    func testEDLOfARateWithoutTimecodeCountsIn30() throws {
+        let clip = EditListClip(path: "/media/screen.mp4", start: 2, end: 4.5, frameRate: FrameRate(numerator: 15, denominator: 1),
+                                sourceDuration: nil, rank: 1, score: 0.5)
+        let text = String(decoding: try EditListWriter.render(EditList(title: "q", clips: [clip]), as: .edl), as: UTF8.self)
+        XCTAssertTrue(text.contains("00:00:02:00 00:00:04:15 01:00:00:00 01:00:02:15"), text)
+        XCTAssertEqual(EDLWriter.edlRate(for: FrameRate(numerator: 50, denominator: 2)), FrameRate(numerator: 25, denominator: 1))
+        XCTAssertEqual(EDLWriter.edlRate(for: FrameRate(numerator: 30000, denominator: 1001)), FrameRate(numerator: 30000, denominator: 1001))
+        XCTAssertEqual(EDLWriter.edlRate(for: FrameRate(numerator: 10, denominator: 1)), FrameRate(numerator: 30, denominator: 1))
+    }
+
     func testFCPXMLTimesAreExactAndAssetsCarryTheirSource() throws {
         let (list, a, b) = sample()
         let text = String(decoding: try EditListWriter.render(list, as: .fcpxml), as: UTF8.self)

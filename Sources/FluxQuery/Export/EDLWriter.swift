@@ -4,8 +4,10 @@ import Foundation
 /// that is not a tape), the record side back to back from 01:00:00:00.
 ///
 /// **One rate per file.** An EDL has a single timecode rate and does not say which it is.
-/// We use the first clip's rate for the whole file: timecode base = its fps rounded (30 for
-/// 30000/1001), non-drop frame. Every clip's source in/out is computed from its seconds at
+/// We use the first clip's rate for the whole file when it is a SMPTE timecode rate (23.976,
+/// 24, 25, 29.97, 30, 48, 50, 59.94, 60; ``edlRate(for:)``), else 30 (screen recordings and
+/// phone clips at 10, 15 or 20 fps have no SMPTE timecode, and editors refuse one):
+/// timecode base = that fps rounded (30 for 30000/1001), non-drop frame. Every clip's source in/out is computed from its seconds at
 /// that rate (in = floor(start × fps), out = ceil(end × fps), clamped to the source), so a
 /// clip whose source runs at another rate is listed in frames of the first clip's rate.
 /// Whoever reads the file must be told that rate (OpenTimelineIO's cmx_3600 adapter:
@@ -31,9 +33,24 @@ enum EDLWriter {
     static let maximumEvents = 999
     static let titleLength = 70
 
+    /// The rates SMPTE timecode (and so an EDL) can count in.
+    static let timecodeRates: [FrameRate] = [FrameRate(numerator: 24000, denominator: 1001), FrameRate(numerator: 24, denominator: 1),
+                                             FrameRate(numerator: 25, denominator: 1), FrameRate(numerator: 30000, denominator: 1001),
+                                             FrameRate(numerator: 30, denominator: 1), FrameRate(numerator: 48, denominator: 1),
+                                             FrameRate(numerator: 50, denominator: 1), FrameRate(numerator: 60000, denominator: 1001),
+                                             FrameRate(numerator: 60, denominator: 1)]
+
+    /// The rate an EDL of clips starting with one at `rate` counts in: `rate` itself when it is
+    /// a timecode rate, else 30 fps.
+    static func edlRate(for rate: FrameRate) -> FrameRate {
+        let reduced = rate.reduced
+        return timecodeRates.contains(reduced) ? reduced : FrameRate(numerator: 30, denominator: 1)
+    }
+
     static func render(_ list: EditList) throws -> String {
         guard list.clips.count <= maximumEvents else { throw EditListError.tooManyEvents(count: list.clips.count) }
-        guard let rate = list.clips.first?.frameRate else { throw EditListError.noClips(title: list.title) }
+        guard let first = list.clips.first?.frameRate else { throw EditListError.noClips(title: list.title) }
+        let rate = edlRate(for: first)
         let base = rate.timecodeBase
         let title = String(ExportText.asciiLine(list.title).prefix(titleLength))
 

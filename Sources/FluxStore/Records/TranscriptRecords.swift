@@ -115,3 +115,12 @@ public struct CueMatch: Sendable, Equatable, Codable {
         case videoId = "video_id"
     }
 }
+
+/// How much text an index holds (for `info`). JSON keys: videos (with at least one cue),
+/// transcripts (read fine), cues, failed (sidecars that could not be read).
+public struct TranscriptCounts: Sendable, Equatable, Codable {
+    public var videos: Int
+    public var transcripts: Int
+    public var cues: Int
+    public var failed: Int
+}

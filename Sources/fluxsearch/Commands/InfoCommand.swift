@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import FluxIndex
+import FluxStore
 
 /// `fluxsearch info`: what an index holds.
 struct InfoCommand: ParsableCommand {
@@ -29,6 +30,7 @@ struct InfoCommand: ParsableCommand {
         let notVideo: Int
         let warnings: Int
         let bankSize: Int
+        let transcripts: TranscriptCounts
         let bytes: Bytes
         let failureList: [Failure]?
         /// `effective_tokens`: what the encoder keeps per clip, min(tokens, pool); nil when the
@@ -55,6 +57,7 @@ struct InfoCommand: ParsableCommand {
             failures: failures.filter { $0.stage != Indexer.notVideoStage && $0.stage != Indexer.warningStage }.count,
             notVideo: failures.filter { $0.stage == Indexer.notVideoStage }.count,
             warnings: failures.filter { $0.stage == Indexer.warningStage }.count, bankSize: counts.bankEntries,
+            transcripts: overview.transcripts,
             bytes: .init(database: Int(sizes.database), faiss: Int(sizes.faissFiles.values.reduce(0, +))),
             failureList: errors ? failures.map { .init(path: $0.path, stage: $0.stage, reason: $0.reason) } : nil)
         if output.json { return try printJSON(report) }
@@ -66,6 +69,9 @@ struct InfoCommand: ParsableCommand {
             return "\(b.tokens) tokens\(sampled): \(b.clips) clips\(b.role == "cache" ? " (refine cache)" : "")"
         }.joined(separator: "; ")))
         out("videos   \(counts.videos), clips \(counts.clips), query bank \(counts.bankEntries) captions")
+        let t = overview.transcripts
+        out("text     " + (t.cues == 0 && t.failed == 0 ? "no transcripts (add .srt, .vtt or JSON beside the videos and index again)"
+            : "\(t.cues) cue(s) in \(t.transcripts) transcript(s) of \(t.videos) video(s)" + (t.failed > 0 ? ", \(t.failed) unreadable (see --errors)" : "")))
         out("size     database \(formatBytes(report.bytes.database)), FAISS \(formatBytes(report.bytes.faiss))")
         // Three kinds of records: failures, files that are no video, damaged files indexed anyway.
         let groups: [(String, [Report.Failure])] = [

@@ -42,6 +42,11 @@ struct QueryCommand: ParsableCommand {
         says why it matched: its picture rank and score, its transcript rank, and the \
         matching cues with the query's words marked. --source visual|text|both chooses.
 
+        --export FILE writes the results' moments (each hit's, best first; its own span when \
+        it has none) as an edit list: CMX 3600 .edl (one timecode rate for the whole list, the \
+        first clip's), Final Cut Pro .fcpxml (1.8), OpenTimelineIO .otio, or .csv — in and out \
+        points in whole frames of each source's rate, the query as a marker or comment.
+
         Each result lists its best --moments spans of the video (adjacent high-scoring segments \
         merged; needs an index built with --segments). Near-identical results (cosine ≥ \
         --collapse-above) fold into the best one. --sort reorders the k results; each keeps its \
@@ -57,6 +62,7 @@ struct QueryCommand: ParsableCommand {
           fluxsearch query "sunset" --path ~/Videos/2024 --after 2024-06-01 --min-duration 30
           fluxsearch query "a cat" --exclude "a dog" --sort date
           fluxsearch query "the recipe calls for two eggs" --source both
+          fluxsearch query "goal celebration" -k 20 --export goals.fcpxml
           fluxsearch query "a red ball bounces" --refine-tokens 2048 --refine-top 5
           fluxsearch query --video holiday.mp4 --start 12 --end 18
           fluxsearch query "two blue squares" -k 5 --json
@@ -137,6 +143,12 @@ struct QueryCommand: ParsableCommand {
     @Option(help: "What to search: visual (the picture), text (transcripts) or both, fused by reciprocal rank (default: both when the index has transcripts).")
     var source: SearchSource?
 
+    @Option(help: ArgumentHelp("Also write the results' moments as an edit list for a video editor: .edl (CMX 3600), .fcpxml (Final Cut Pro XML), .otio (OpenTimelineIO) or .csv, chosen by the file's extension.", valueName: "file"), completion: .file())
+    var export: String?
+
+    @Option(help: ArgumentHelp("The --export format when the file's extension does not say: edl, fcpxml, otio or csv.", valueName: "format"))
+    var exportFormat: EditListFormat?
+
     @Flag(help: "Print the result as one JSON document.")
     var json = false
 
@@ -178,6 +190,14 @@ struct QueryCommand: ParsableCommand {
             throw ValidationError("--source \(source.rawValue) groups results per video; drop --no-per-video, or use --source visual.")
         }
         _ = try terms()
+        if exportFormat != nil && export == nil { throw ValidationError("--export-format needs --export FILE.") }
+        if let export {
+            guard export != "-" else { throw ValidationError("--export needs a file name (the results are printed on standard output already).") }
+            guard exportFormat != nil || EditListFormat(fileName: export) != nil else {
+                throw ValidationError("--export \(export): cannot tell the format from the name; end it with .edl, .fcpxml, .otio or .csv, or add --export-format")
+            }
+            try OutputFile.precheck(export, option: "--export")
+        }
     }
 
     /// --plus, --minus, --plus-video and --minus-video as weighted terms.
@@ -224,6 +244,15 @@ struct QueryCommand: ParsableCommand {
         let result = try session.search(query, options: options)
         for f in result.refine?.failed ?? [] { warn("refine: \(f)") }
         for w in result.warnings ?? [] { warn(w) }
+        if let export, let format = exportFormat ?? EditListFormat(fileName: export) {
+            if result.hits.isEmpty {
+                warn("--export \(displayLine(export)): no results, so no edit list was written")
+            } else {
+                let list = try session.editList(for: result)
+                try OutputFile.write(try EditListWriter.render(list, as: format), to: export, option: "--export")
+                note("wrote \(list.clips.count) clip(s) as \(format.rawValue) to \(displayLine(export))")
+            }
+        }
         if json {
             return try printJSON(SearchReport(result, query: query.label, session: session))
         }
@@ -240,4 +269,5 @@ struct QueryCommand: ParsableCommand {
 extension RerankMode: ExpressibleByArgument {}
 extension ResultSort: ExpressibleByArgument {}
 extension SearchSource: ExpressibleByArgument {}
+extension EditListFormat: ExpressibleByArgument {}
 
