@@ -9,7 +9,7 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure throughput and print figures.",
         discussion: "Rates are reported as GFLOP/s (2 × multiply-accumulates) and as a fraction of one large square sgemm measured in the same run.",
-        subcommands: [Kernels.self, Encoder.self, Text.self, Decode.self, Query.self, Filter.self, Import.self])
+        subcommands: [Kernels.self, Encoder.self, Text.self, Decode.self, Query.self, Filter.self, Hybrid.self, Transcripts.self, Import.self])
 }
 
 extension BenchCommand {
