@@ -223,16 +223,18 @@ public final class Indexer {
 
         var flight: [Int: InFlight] = [:]
         /// Stores what job `i` has ready; with `final`, its whole-video clips too.
-        func commit(_ i: Int, _ job: VideoEmbedder.Job<Job>, final: Bool) throws {
+        /// `transcripts`: the video's text, committed with its last clips.
+        func commit(_ i: Int, _ job: VideoEmbedder.Job<Job>, final: Bool, transcripts: TranscriptBatch? = nil) throws {
             guard var f = flight[i] else { return }
             let clips = f.segments + (final ? f.wholes : [])
             guard !clips.isEmpty else { return }
             if let id = f.videoId ?? job.tag.existing?.id {
-                try store.upsertClips(clips, videoId: id)
+                try store.upsertClips(clips, videoId: id, transcripts: transcripts)
                 f.videoId = id
             } else {
                 let meta = f.metadata.map(FluxStore.VideoMetadata.init(decoded:)) ?? FluxStore.VideoMetadata()
-                let video = try store.replaceVideo(Video(path: job.url.path, fingerprint: job.tag.fingerprint, metadata: meta), clips: clips)
+                let video = try store.replaceVideo(Video(path: job.url.path, fingerprint: job.tag.fingerprint, metadata: meta), clips: clips,
+                                                   transcripts: transcripts)
                 f.videoId = video.id
                 f.created = true
             }
@@ -276,13 +278,21 @@ public final class Indexer {
             case .finished(_, let warnings):
                 guard flight[i] != nil else { return }
                 do {
-                    try commit(i, job, final: true)
+                    // A new or changed video's text is read now and committed with its last clips.
+                    var text: (batch: TranscriptBatch, outcome: TranscriptIngest.Outcome)?
+                    if options.transcripts, job.tag.existing == nil, job.fileSystemPath == nil {
+                        text = TranscriptIngest.read(url: job.url, sidecars: sidecarFinder.sidecars(of: job.url),
+                                                     kinds: Set(TranscriptKind.allCases),
+                                                     hasStreams: flight[i]?.metadata.map { $0.subtitleStreams > 0 })
+                    }
+                    try commit(i, job, final: true, transcripts: text?.batch)
                     summary.indexed.append(job.url.path)
                     var warnings = warnings
-                    if options.transcripts, job.tag.existing == nil, let id = flight[i]?.videoId {
-                        let meta = flight[i]?.metadata
-                        readTranscripts(videoId: id, url: job.url, path: job.fileSystemPath, kinds: Set(TranscriptKind.allCases),
-                                        hasStreams: meta.map { $0.subtitleStreams > 0 }, &summary, warnings: &warnings)
+                    if let outcome = text?.outcome {
+                        summary.transcripts += outcome.transcripts
+                        summary.cues += outcome.cues
+                        summary.failed += outcome.failed
+                        warnings += outcome.warnings
                     }
                     if !warnings.isEmpty {
                         let text = warnings.joined(separator: "; ")

@@ -55,39 +55,42 @@ struct TranscriptIngest {
     /// - Parameter hasStreams: whether the container has subtitle streams (nil: unknown, look).
     ///   Stream cues come measured from the container's start, the clips' time origin too.
     func ingest(videoId: Int64, url: URL, sidecars: [URL], kinds: Set<TranscriptKind>, hasStreams: Bool? = nil) throws -> Outcome {
+        let (batch, outcome) = Self.read(url: url, sidecars: sidecars, kinds: kinds, hasStreams: hasStreams)
+        try store.replaceTranscripts(videoId: videoId, batch)
+        return outcome
+    }
+
+    /// Reads the text of `kinds` of the video at `url` (with sidecar files `sidecars`): what to
+    /// store, in one batch with the sidecars' failure records, and what to report.
+    static func read(url: URL, sidecars: [URL], kinds: Set<TranscriptKind>, hasStreams: Bool?) -> (TranscriptBatch, Outcome) {
         var outcome = Outcome()
-        var drafts: [TranscriptDraft] = []
-        var readFine: [String] = []
+        var batch = TranscriptBatch(drafts: [], kinds: kinds)
         if kinds.contains(.sidecar) {
             for sidecar in sidecars {
-                let s = Self.stamp(sidecar)
+                let s = stamp(sidecar)
                 do {
                     let t = try TranscriptReader.read(sidecar: sidecar)
-                    drafts.append(Self.draft(t, kind: .sidecar, stamp: s))
-                    readFine.append(sidecar.path)
+                    batch.drafts.append(draft(t, kind: .sidecar, stamp: s))
+                    batch.cleared.append(sidecar.path)
                 } catch {
                     let reason = "\(error)"
-                    drafts.append(TranscriptDraft(source: sidecar.path, kind: .sidecar, format: sidecar.pathExtension.lowercased(),
-                                                  size: s.size, mtime: s.mtime, error: reason, cues: []))
+                    batch.drafts.append(TranscriptDraft(source: sidecar.path, kind: .sidecar, format: sidecar.pathExtension.lowercased(),
+                                                        size: s.size, mtime: s.mtime, error: reason, cues: []))
+                    batch.failures.append(IndexingFailure(path: sidecar.path, stage: failureStage, reason: reason))
                     outcome.failed.append(.init(path: sidecar.path, reason: reason))
                 }
             }
         }
         if kinds.contains(.stream), hasStreams != false {
             do {
-                for t in try SubtitleStreams.read(url) {
-                    drafts.append(Self.draft(t, kind: .stream, stamp: nil))
-                }
+                for t in try SubtitleStreams.read(url) { batch.drafts.append(draft(t, kind: .stream, stamp: nil)) }
             } catch {
                 outcome.warnings.append("its subtitle streams could not be read (\(error)); the picture is indexed, the subtitles are not")
             }
         }
-        try store.replaceTranscripts(videoId: videoId, drafts, kinds: kinds)
-        outcome.transcripts = drafts.filter { $0.error == nil }.count
-        outcome.cues = drafts.reduce(0) { $0 + $1.cues.count }
-        for f in outcome.failed { try? store.recordFailure(path: f.path, stage: Self.failureStage, reason: f.reason) }
-        if !readFine.isEmpty { _ = try? store.clearFailures(paths: readFine) }
-        return outcome
+        outcome.transcripts = batch.drafts.filter { $0.error == nil }.count
+        outcome.cues = batch.drafts.reduce(0) { $0 + $1.cues.count }
+        return (batch, outcome)
     }
 
     /// A parsed transcript as stored; cues before the start are clamped to 0, and cues that

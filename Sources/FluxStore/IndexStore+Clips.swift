@@ -22,6 +22,23 @@ extension IndexStore {
         return ids.compactMap { byId[$0] }
     }
 
+    /// The clips of `budget` of these videos, ordered by video, start, end: one read for many
+    /// videos (hybrid search scores the videos only the transcripts found).
+    public func clips(videoIds: [Int64], budget: Int) throws -> [ClipInfo] {
+        if videoIds.isEmpty { return [] }
+        return try read("read clips of \(videoIds.count) videos") { db in
+            var out: [ClipInfo] = []
+            for chunk in Array(Set(videoIds)).sorted().chunked(Self.sqlChunkSize) {
+                let list = chunk.map { String($0) }.joined(separator: ",")
+                out += try ClipInfo.fetchAll(db, sql: """
+                    SELECT \(ClipInfo.selection) FROM clip c INDEXED BY clip_by_video_budget JOIN video v ON v.id = c.videoId
+                    WHERE c.videoId IN (\(list)) AND c.budget = ? ORDER BY c.videoId, c.start, c."end"
+                    """, arguments: [budget])
+            }
+            return out
+        }
+    }
+
     /// Every clip (of `budget`, or of all budgets when nil) without vectors, ordered by path,
     /// start, end, budget — what `export` writes. Pair with ``videos()`` for the metadata.
     public func allClips(budget: Int? = nil) throws -> [ClipInfo] {

@@ -10,36 +10,61 @@ extension IndexStore {
     ///   of another kind, or a cue has a span that is not `0 ≤ start ≤ end` (finite).
     public func replaceTranscripts(videoId: Int64, _ drafts: [TranscriptDraft],
                                    kinds: Set<TranscriptKind> = Set(TranscriptKind.allCases)) throws {
+        try replaceTranscripts(videoId: videoId, TranscriptBatch(drafts: drafts, kinds: kinds))
+    }
+
+    /// ``replaceTranscripts(videoId:_:kinds:)`` with the batch's failure records written and
+    /// cleared in the same transaction.
+    public func replaceTranscripts(videoId: Int64, _ batch: TranscriptBatch) throws {
         let operation = "store transcripts of video \(videoId)"
-        for d in drafts {
-            guard kinds.contains(d.kind) else {
+        try Self.validate(batch, operation: operation)
+        try write(operation) { db in
+            guard try Video.exists(db, key: videoId) else {
+                throw StoreError.invalidInput(operation: operation,
+                                              reason: "video \(videoId) is no longer in the index (it was re-indexed or removed meanwhile)")
+            }
+            try Self.writeTranscripts(batch, videoId: videoId, db)
+        }
+    }
+
+    static func validate(_ batch: TranscriptBatch, operation: String) throws {
+        for d in batch.drafts {
+            guard batch.kinds.contains(d.kind) else {
                 throw StoreError.invalidInput(operation: operation, reason: "transcript \(d.source) is a \(d.kind.rawValue), not one of the kinds replaced")
             }
             for c in d.cues where !(c.start.isFinite && c.end.isFinite && c.start >= 0 && c.end >= c.start) {
                 throw StoreError.invalidInput(operation: operation, reason: "cue \(c.start)–\(c.end) s of \(d.source) is not a span of the video")
             }
         }
-        try write(operation) { db in
-            guard try Video.exists(db, key: videoId) else {
-                throw StoreError.invalidInput(operation: operation,
-                                              reason: "video \(videoId) is no longer in the index (it was re-indexed or removed meanwhile)")
+    }
+
+    /// Writes `batch` for video `videoId` inside the caller's transaction.
+    static func writeTranscripts(_ batch: TranscriptBatch, videoId: Int64, _ db: Database) throws {
+        for kind in batch.kinds {
+            try db.execute(sql: "DELETE FROM transcript WHERE videoId = ? AND kind = ?", arguments: [videoId, kind.rawValue])
+        }
+        let now = Date()
+        for d in batch.drafts {
+            try db.execute(sql: """
+                INSERT INTO transcript (videoId, source, kind, format, language, encoding, size, mtime, error, readAt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [videoId, d.source, d.kind.rawValue, d.format, d.language, d.encoding, d.size, d.mtime, d.error, now])
+            let transcriptId = db.lastInsertedRowID
+            let insert = try db.cachedStatement(sql: "INSERT INTO cue (transcriptId, videoId, start, \"end\", text) VALUES (?, ?, ?, ?, ?)")
+            for c in d.cues {
+                try insert.execute(arguments: [transcriptId, videoId, c.start, c.end, c.text])
             }
-            for kind in kinds {
-                try db.execute(sql: "DELETE FROM transcript WHERE videoId = ? AND kind = ?", arguments: [videoId, kind.rawValue])
-            }
-            let now = Date()
-            for d in drafts {
-                try db.execute(sql: """
-                    INSERT INTO transcript (videoId, source, kind, format, language, encoding, size, mtime, error, readAt)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [videoId, d.source, d.kind.rawValue, d.format, d.language, d.encoding, d.size, d.mtime, d.error, now])
-                let transcriptId = db.lastInsertedRowID
-                let insert = try db.cachedStatement(sql: "INSERT INTO cue (transcriptId, videoId, start, \"end\", text) VALUES (?, ?, ?, ?, ?)")
-                for c in d.cues {
-                    try insert.execute(arguments: [transcriptId, videoId, c.start, c.end, c.text])
-                }
-            }
-            try db.execute(sql: "UPDATE video SET transcriptsReadAt = ? WHERE id = ?", arguments: [now, videoId])
+        }
+        try db.execute(sql: "UPDATE video SET transcriptsReadAt = ? WHERE id = ?", arguments: [now, videoId])
+        for f in batch.failures {
+            try db.execute(sql: """
+                INSERT INTO indexingFailure (path, stage, reason, occurredAt) VALUES (?, ?, ?, ?)
+                ON CONFLICT(path) DO UPDATE SET stage = excluded.stage, reason = excluded.reason,
+                                                occurredAt = excluded.occurredAt
+                """, arguments: [canonicalPath(f.path), f.stage, f.reason, f.occurredAt])
+        }
+        for path in batch.cleared {
+            try db.execute(sql: "DELETE FROM indexingFailure WHERE path = ?", arguments: [canonicalPath(path)])
         }
     }
 
@@ -71,6 +96,21 @@ extension IndexStore {
                              transcripts: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM transcript WHERE error IS NULL") ?? 0,
                              cues: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM cue") ?? 0,
                              failed: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM transcript WHERE error IS NOT NULL") ?? 0)
+        }
+    }
+
+    /// How many cues the index holds, and how many hold each term (an FTS5 phrase, quoted),
+    /// counting no further than `capFraction` of all cues plus one (a term's posting list is
+    /// walked, not ranked: cheap even for common words).
+    public func cueCounts(terms: [String], capFraction: Double) throws -> (counts: [Int], total: Int) {
+        try read("count cues per term") { db in
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM cue") ?? 0
+            let cap = Int(Double(total) * capFraction) + 1
+            let counts = try terms.map { term in
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (SELECT rowid FROM cue_fts WHERE cue_fts MATCH ? LIMIT ?)",
+                                 arguments: [term, max(0, cap)]) ?? 0
+            }
+            return (counts, total)
         }
     }
 

@@ -66,14 +66,16 @@ extension IndexStore {
     ///   - clips: at least one; each at a budget the index has, with `embedDimension` finite floats,
     ///     `0 ≤ start ≤ end`, and no two with the same (start, end, budget).
     /// - Returns: the stored video, with its new id.
+    /// - Parameter transcripts: the video's text, written in the same transaction.
     @discardableResult
-    public func replaceVideo(_ video: Video, clips: [ClipDraft]) throws -> Video {
-        try replaceVideo(video, clips: clips, beforeCommit: nil)
+    public func replaceVideo(_ video: Video, clips: [ClipDraft], transcripts: TranscriptBatch? = nil) throws -> Video {
+        try replaceVideo(video, clips: clips, transcripts: transcripts, beforeCommit: nil)
     }
 
     /// ``replaceVideo(_:clips:)`` with a hook that runs inside the transaction, after every row is
     /// written and before the commit (tests throw from it to simulate a crash mid-transaction).
-    func replaceVideo(_ video: Video, clips: [ClipDraft], beforeCommit: ((Database) throws -> Void)?) throws -> Video {
+    func replaceVideo(_ video: Video, clips: [ClipDraft], transcripts: TranscriptBatch? = nil,
+                      beforeCommit: ((Database) throws -> Void)?) throws -> Video {
         var video = video
         video.id = nil
         video.path = Self.canonicalPath(video.path)
@@ -82,6 +84,7 @@ extension IndexStore {
             throw StoreError.invalidInput(operation: operation, reason: "a video needs at least one clip")
         }
         try validate(clips, operation: operation)
+        if let transcripts { try Self.validate(transcripts, operation: operation) }
         let records = clips.map { Clip(videoId: 0, draft: $0) }
         return try write(operation) { db in
             try Self.requireBudgets(clips.map(\.budget), db)
@@ -92,6 +95,7 @@ extension IndexStore {
                 try clip.insert(db)
             }
             try IndexingFailure.filter(IndexingFailure.Columns.path == video.path).deleteAll(db)
+            if let transcripts, let id = video.id { try Self.writeTranscripts(transcripts, videoId: id, db) }
             try beforeCommit?(db)
             // As later reads will see it (dates are stored with millisecond precision).
             return try Video.fetchOne(db, key: video.id) ?? video
@@ -106,10 +110,12 @@ extension IndexStore {
     /// - Returns: the new clip ids, in the order of `clips`.
     /// - Throws: ``StoreError/invalidInput(operation:reason:)`` when `videoId` is no longer stored
     ///   (the file was re-indexed or removed meanwhile) or a clip is invalid.
+    /// - Parameter transcripts: the video's text, written in the same transaction.
     @discardableResult
-    public func upsertClips(_ clips: [ClipDraft], videoId: Int64) throws -> [Int64] {
+    public func upsertClips(_ clips: [ClipDraft], videoId: Int64, transcripts: TranscriptBatch? = nil) throws -> [Int64] {
         let operation = "add clips to video \(videoId)"
         try validate(clips, operation: operation)
+        if let transcripts { try Self.validate(transcripts, operation: operation) }
         let records = clips.map { Clip(videoId: videoId, draft: $0) }
         return try write(operation) { db in
             guard try Video.exists(db, key: videoId) else {
@@ -127,6 +133,7 @@ extension IndexStore {
                 try clip.insert(db)
                 ids.append(clip.id!)
             }
+            if let transcripts { try Self.writeTranscripts(transcripts, videoId: videoId, db) }
             return ids
         }
     }

@@ -63,7 +63,12 @@ extension SearchSession {
 
         // The transcripts' ranking: videos by their best cue.
         let t1 = Timing.now()
-        let words = TranscriptQuery(text)
+        var words = TranscriptQuery(text)
+        if words.terms.count > 1 {
+            let (counts, total) = try store.cueCounts(terms: words.terms.map(TranscriptQuery.quoted),
+                                                      capFraction: TranscriptQuery.commonFraction)
+            words = words.droppingCommonTerms(counts: counts, total: total)
+        }
         let cues = try words.ftsExpression.map { try store.searchCues($0, limit: Self.cueLimit, filter: options.filter) } ?? []
         var textOrder: [Int64] = []
         var cuesByVideo: [Int64: [CueMatch]] = [:]
@@ -89,7 +94,13 @@ extension SearchSession {
         let inPool = Set(visualHits.map(\.videoId))
         var extras: [QueryHit] = []
         if source == .both {
-            for id in textOrder.prefix(max(2 * k, 20)) where !inPool.contains(id) {
+            let missing = textOrder.prefix(max(2 * k, 20)).filter { !inPool.contains($0) }
+            for (id, s) in try retriever.scoredClips(videoIds: Array(missing), budget: budget, query: q) where scored[id] == nil {
+                var s = s
+                if let kind = options.filter.kind { s.clips = s.clips.filter { $0.info.kind == kind } }
+                scored[id] = s
+            }
+            for id in missing {
                 if let hit = try bestHit(id) { extras.append(hit) }
             }
             extras.sort { $0.cosine != $1.cosine ? $0.cosine > $1.cosine : $0.videoId < $1.videoId }
@@ -123,7 +134,8 @@ extension SearchSession {
         result.hits = options.sort.apply(hits)
         result.candidates = base.candidates + cues.count
         result.source = source
-        result.fusion = FusionReport(k: HybridFusion.k, terms: words.terms, cues: cues.count)
+        result.fusion = FusionReport(k: HybridFusion.k, terms: words.terms, cues: cues.count,
+                                     droppedTerms: words.dropped.isEmpty ? nil : words.dropped)
         if options.sort != .relevance { result.sort = options.sort }
         result.timings.searchMs += textMs
         result.timings.totalMs = (Timing.now() - t0) * 1e3

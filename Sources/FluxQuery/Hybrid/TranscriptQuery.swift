@@ -10,7 +10,12 @@ import Foundation
 /// rarer ones, ranks higher by BM25, and a cue matching one still counts.
 public struct TranscriptQuery: Sendable, Equatable {
     /// Lower-cased words, in query order, without repeats.
-    public let terms: [String]
+    public private(set) var terms: [String]
+    /// Words left out because too many cues hold them (``droppingCommonTerms(counts:total:)``).
+    public private(set) var dropped: [String] = []
+
+    /// A term held by more than this fraction of the cues is left out when rarer terms remain.
+    public static let commonFraction = 0.1
 
     public init(_ text: String) {
         var words: [String] = []
@@ -35,7 +40,27 @@ public struct TranscriptQuery: Sendable, Equatable {
     /// The FTS5 MATCH expression, nil when the query has no word.
     public var ftsExpression: String? {
         guard !terms.isEmpty else { return nil }
-        return terms.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: " OR ")
+        return terms.map(Self.quoted).joined(separator: " OR ")
+    }
+
+    /// `term` as an FTS5 string: read as words, never as syntax.
+    public static func quoted(_ term: String) -> String {
+        "\"" + term.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// The query without the terms that more than ``commonFraction`` of the `total` cues hold
+    /// (`counts[i]`: cues holding `terms[i]`), unless that would leave no term. Such a word
+    /// weighs little in BM25 (its IDF, ln((N − n + ½)/(n + ½)), is at most ln 9 ≈ 2.2 against
+    /// about 9 for a word in ten of 80,000 cues), yet ranking every cue that holds it is nearly
+    /// all the time a text search takes; without it the rarer words decide the ranking.
+    public func droppingCommonTerms(counts: [Int], total: Int) -> TranscriptQuery {
+        let limit = Double(total) * Self.commonFraction
+        let common = Set(zip(terms, counts).filter { Double($0.1) > limit }.map(\.0))
+        guard !common.isEmpty, common.count < terms.count else { return self }
+        var q = self
+        q.terms = terms.filter { !common.contains($0) }
+        q.dropped = terms.filter { common.contains($0) }
+        return q
     }
 
     /// Function words of English that would match nearly every transcript.

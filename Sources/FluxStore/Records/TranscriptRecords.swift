@@ -124,3 +124,25 @@ public struct TranscriptCounts: Sendable, Equatable, Codable {
     public var cues: Int
     public var failed: Int
 }
+
+/// The transcripts of one video to write in one transaction, with the failure records of its
+/// sidecars: ``IndexStore/replaceTranscripts(videoId:_:)``, or together with the video's clips
+/// (``IndexStore/replaceVideo(_:clips:transcripts:)``, ``IndexStore/upsertClips(_:videoId:transcripts:)``)
+/// so that indexing a video with its text costs one commit.
+public struct TranscriptBatch: Sendable, Equatable {
+    /// The transcripts, all of ``kinds``; stored ones of these kinds are replaced.
+    public var drafts: [TranscriptDraft]
+    public var kinds: Set<TranscriptKind>
+    /// Sidecars that could not be read: recorded as failures with this stage.
+    public var failures: [IndexingFailure]
+    /// Sidecars read fine: their failure records are removed.
+    public var cleared: [String]
+
+    public init(drafts: [TranscriptDraft], kinds: Set<TranscriptKind> = Set(TranscriptKind.allCases),
+                failures: [IndexingFailure] = [], cleared: [String] = []) {
+        self.drafts = drafts
+        self.kinds = kinds
+        self.failures = failures
+        self.cleared = cleared
+    }
+}

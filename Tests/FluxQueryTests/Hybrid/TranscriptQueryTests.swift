@@ -13,4 +13,16 @@ final class TranscriptQueryTests: XCTestCase {
         // FTS5 syntax in the query is only text.
         XCTAssertEqual(TranscriptQuery(#"NEAR(eggs "bread") AND x*"#).ftsExpression, #""near" OR "eggs" OR "bread" OR "x""#)
     }
+
+    func testCommonTermsAreDroppedWhileRarerOnesRemain() {
+        let q = TranscriptQuery("people talking about the harvest")
+        XCTAssertEqual(q.terms, ["people", "talking", "harvest"])
+        // 1,000 cues: "people" in 400 (40 %), "talking" in 100 (10 %: not more), "harvest" in 3.
+        let pruned = q.droppingCommonTerms(counts: [400, 100, 3], total: 1000)
+        XCTAssertEqual(pruned.terms, ["talking", "harvest"])
+        XCTAssertEqual(pruned.dropped, ["people"])
+        XCTAssertEqual(pruned.ftsExpression, #""talking" OR "harvest""#)
+        // All common: nothing is dropped.
+        XCTAssertEqual(q.droppingCommonTerms(counts: [400, 500, 300], total: 1000).terms, q.terms)
+    }
 }
