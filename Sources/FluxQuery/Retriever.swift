@@ -204,15 +204,12 @@ public final class Retriever {
         }
     }
 
-    /// ``scoredClips(videoId:budget:query:)`` of many videos, in two reads.
+    /// ``scoredClips(videoId:budget:query:)`` of many videos, in one read.
     func scoredClips(videoIds: [Int64], budget: Int, query q: [Float]) throws
         -> [Int64: (segments: [MomentFinder.Segment], clips: [(info: ClipInfo, cosine: Float)])] {
-        let clips = try store.clips(videoIds: videoIds, budget: budget)
-        let vectors = try store.vectors(clipIds: clips.map(\.id))
         var out: [Int64: (segments: [MomentFinder.Segment], clips: [(info: ClipInfo, cosine: Float)])] = [:]
         for id in videoIds { out[id] = ([], []) }
-        for c in clips {
-            guard let v = vectors[c.id] else { continue }
+        for (c, v) in try store.clipsWithVectors(videoIds: videoIds, budget: budget) {
             let cosine = Self.dot(v, q)
             out[c.videoId]?.clips.append((c, cosine))
             if c.kind == .segment { out[c.videoId]?.segments.append(MomentFinder.Segment(start: c.start, end: c.end, score: cosine)) }

@@ -39,6 +39,28 @@ extension IndexStore {
         }
     }
 
+    /// ``clips(videoIds:budget:)`` with each clip's vector, in one read.
+    public func clipsWithVectors(videoIds: [Int64], budget: Int) throws -> [(info: ClipInfo, vector: [Float])] {
+        if videoIds.isEmpty { return [] }
+        return try read("read clips and vectors of \(videoIds.count) videos") { db in
+            var out: [(info: ClipInfo, vector: [Float])] = []
+            for chunk in Array(Set(videoIds)).sorted().chunked(Self.sqlChunkSize) {
+                let list = chunk.map { String($0) }.joined(separator: ",")
+                let rows = try Row.fetchCursor(db, sql: """
+                    SELECT \(ClipInfo.selection), c.embedding AS embedding FROM clip c INDEXED BY clip_by_video_budget
+                    JOIN video v ON v.id = c.videoId
+                    WHERE c.videoId IN (\(list)) AND c.budget = ? ORDER BY c.videoId, c.start, c."end"
+                    """, arguments: [budget])
+                while let row = try rows.next() {
+                    let info = try ClipInfo(row: row)
+                    out.append((info, try EmbeddingCodec.decode(row["embedding"], dimension: embedDimension,
+                                                                context: "clip \(info.id)", databasePath: databaseURL.path)))
+                }
+            }
+            return out
+        }
+    }
+
     /// Every clip (of `budget`, or of all budgets when nil) without vectors, ordered by path,
     /// start, end, budget — what `export` writes. Pair with ``videos()`` for the metadata.
     public func allClips(budget: Int? = nil) throws -> [ClipInfo] {

@@ -125,31 +125,62 @@ extension IndexStore {
     /// The `limit` cues that match `match` best, by FTS5's BM25 (best first), among the videos
     /// `filter` passes (its `kind` is ignored: text belongs to a video, not to a clip).
     ///
+    /// Ranking is done by FTS5 alone and only the best `limit` rows are read from the cue table.
+    /// With `highlight` false the matches come without ``CueMatch/fragments`` (empty): marking the
+    /// words costs a pass over each cue, so callers mark only the cues they show
+    /// (``highlightedFragments(_:cueIds:)``).
+    ///
     /// - Parameter match: an FTS5 query expression. Build it from user text with care (quote
     ///   every term): FTS5 syntax errors are reported as ``StoreError``.
-    public func searchCues(_ match: String, limit: Int, filter: ClipFilter = ClipFilter()) throws -> [CueMatch] {
+    public func searchCues(_ match: String, limit: Int, filter: ClipFilter = ClipFilter(), highlight: Bool = true) throws -> [CueMatch] {
         var (conditions, args) = filter.videoConditions()
-        var sql = """
-            SELECT c.id, c.videoId, c.start, c."end", c.text,
-                   highlight(cue_fts, 0, char(1), char(2)) AS marked, bm25(cue_fts) AS score,
-                   t.source, t.language
-            FROM cue_fts JOIN cue c ON c.id = cue_fts.rowid JOIN transcript t ON t.id = c.transcriptId
-            WHERE cue_fts MATCH ?
-            """
+        var sql = "SELECT f.rowid AS id, bm25(cue_fts) AS score FROM cue_fts f"
+        if !conditions.isEmpty { sql += " JOIN cue c ON c.id = f.rowid" }
+        sql += " WHERE cue_fts MATCH ?"
         args.insert(match, at: 0)
         if !conditions.isEmpty {
             sql += " AND c.videoId IN (SELECT v.id FROM video v WHERE \(conditions.joined(separator: " AND ")))"
         }
-        sql += " ORDER BY score, c.id LIMIT ?"
+        sql += " ORDER BY score, f.rowid LIMIT ?"
         args.append(max(0, limit))
-        return try read("search transcripts for \(match)") { db in
-            try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { row in
-                let text: String = row["text"]
-                let marked: String = row["marked"] ?? text
-                return CueMatch(cueId: row["id"], videoId: row["videoId"], start: row["start"], end: row["end"], text: text,
-                                fragments: Self.fragments(marked: marked), bm25: row["score"], source: row["source"],
-                                language: row["language"])
+        let matches = try read("search transcripts for \(match)") { db -> [CueMatch] in
+            let ranked = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { (id: $0["id"] as Int64, score: $0["score"] as Double) }
+            guard !ranked.isEmpty else { return [] }
+            let list = ranked.map { String($0.id) }.joined(separator: ",")
+            var rows: [Int64: Row] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT c.id, c.videoId, c.start, c."end", c.text, t.source, t.language
+                FROM cue c JOIN transcript t ON t.id = c.transcriptId WHERE c.id IN (\(list))
+                """) { rows[row["id"]] = row }
+            return ranked.compactMap { r in
+                rows[r.id].map { row in
+                    CueMatch(cueId: r.id, videoId: row["videoId"], start: row["start"], end: row["end"], text: row["text"],
+                             fragments: [], bm25: r.score, source: row["source"], language: row["language"])
+                }
             }
+        }
+        guard highlight else { return matches }
+        let fragments = try highlightedFragments(match, cueIds: matches.map(\.cueId))
+        return matches.map { m in
+            var m = m
+            m.fragments = fragments[m.cueId] ?? [TextFragment(text: m.text, match: false)]
+            return m
+        }
+    }
+
+    /// The text of these cues split into the words `match` matches and the rest.
+    public func highlightedFragments(_ match: String, cueIds: [Int64]) throws -> [Int64: [TextFragment]] {
+        guard !cueIds.isEmpty else { return [:] }
+        let list = Set(cueIds).map { String($0) }.joined(separator: ",")
+        return try read("mark matches of \(match)") { db in
+            var out: [Int64: [TextFragment]] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT rowid AS id, highlight(cue_fts, 0, char(1), char(2)) AS marked FROM cue_fts
+                WHERE cue_fts MATCH ? AND rowid IN (\(list))
+                """, arguments: [match]) {
+                out[row["id"]] = Self.fragments(marked: row["marked"])
+            }
+            return out
         }
     }
 

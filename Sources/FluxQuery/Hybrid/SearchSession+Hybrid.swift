@@ -4,7 +4,7 @@ import FluxStore
 
 extension SearchSession {
     /// Most cues a text search reads from FTS5 (best first by BM25).
-    static let cueLimit = 500
+    static let cueLimit = 200
 
     /// The source a search uses: as asked, else both for a text query on an index with
     /// transcripts (grouped per video), else the picture.
@@ -69,7 +69,8 @@ extension SearchSession {
                                                       capFraction: TranscriptQuery.commonFraction)
             words = words.droppingCommonTerms(counts: counts, total: total)
         }
-        let cues = try words.ftsExpression.map { try store.searchCues($0, limit: Self.cueLimit, filter: options.filter) } ?? []
+        let match = words.ftsExpression
+        let cues = try match.map { try store.searchCues($0, limit: Self.cueLimit, filter: options.filter, highlight: false) } ?? []
         var textOrder: [Int64] = []
         var cuesByVideo: [Int64: [CueMatch]] = [:]
         for c in cues {
@@ -107,6 +108,13 @@ extension SearchSession {
         }
         let fused = HybridFusion.fuseVideos(visual: (visualHits + extras).map(\.videoId), text: textOrder)
 
+        // The clips of the videos that may be shown, for their moments, in one read.
+        let shownIds = fused.prefix(2 * k).map(\.videoId).filter { scored[$0] == nil }
+        for (id, s) in try retriever.scoredClips(videoIds: shownIds, budget: budget, query: q) {
+            var s = s
+            if let kind = options.filter.kind { s.clips = s.clips.filter { $0.info.kind == kind } }
+            scored[id] = s
+        }
         var hitByVideo: [Int64: QueryHit] = [:]
         for h in visualHits + extras where hitByVideo[h.videoId] == nil { hitByVideo[h.videoId] = h }
         var hits: [QueryHit] = []
@@ -127,6 +135,26 @@ extension SearchSession {
                 hit.moments = moments.isEmpty ? nil : moments
             }
             hits.append(hit)
+        }
+        // Only the cues shown get their words marked, in one pass.
+        let shown = hits.flatMap { ($0.cues ?? []) + ($0.moments ?? []).flatMap { $0.cues ?? [] } }.map(\.cueId)
+        let marks = try match.map { try store.highlightedFragments($0, cueIds: shown) } ?? [:]
+        func mark(_ cues: [CueMatch]?) -> [CueMatch]? {
+            cues?.map { cue in
+                var cue = cue
+                cue.fragments = marks[cue.cueId] ?? [TextFragment(text: cue.text, match: false)]
+                return cue
+            }
+        }
+        for i in hits.indices {
+            hits[i].cues = mark(hits[i].cues)
+            if let moments = hits[i].moments {
+                hits[i].moments = moments.map { m in
+                    var m = m
+                    m.cues = mark(m.cues)
+                    return m
+                }
+            }
         }
         let textMs = (Timing.now() - t1) * 1e3
 
