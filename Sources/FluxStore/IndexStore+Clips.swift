@@ -22,24 +22,8 @@ extension IndexStore {
         return ids.compactMap { byId[$0] }
     }
 
-    /// The clips of `budget` of these videos, ordered by video, start, end: one read for many
-    /// videos (hybrid search scores the videos only the transcripts found).
-    public func clips(videoIds: [Int64], budget: Int) throws -> [ClipInfo] {
-        if videoIds.isEmpty { return [] }
-        return try read("read clips of \(videoIds.count) videos") { db in
-            var out: [ClipInfo] = []
-            for chunk in Array(Set(videoIds)).sorted().chunked(Self.sqlChunkSize) {
-                let list = chunk.map { String($0) }.joined(separator: ",")
-                out += try ClipInfo.fetchAll(db, sql: """
-                    SELECT \(ClipInfo.selection) FROM clip c INDEXED BY clip_by_video_budget JOIN video v ON v.id = c.videoId
-                    WHERE c.videoId IN (\(list)) AND c.budget = ? ORDER BY c.videoId, c.start, c."end"
-                    """, arguments: [budget])
-            }
-            return out
-        }
-    }
-
-    /// ``clips(videoIds:budget:)`` with each clip's vector, in one read.
+    /// The clips of `budget` of these videos with their vectors, ordered by video, start, end:
+    /// one read for many videos (hybrid search scores the videos only the transcripts found).
     public func clipsWithVectors(videoIds: [Int64], budget: Int) throws -> [(info: ClipInfo, vector: [Float])] {
         if videoIds.isEmpty { return [] }
         return try read("read clips and vectors of \(videoIds.count) videos") { db in
