@@ -50,11 +50,7 @@ final class QueryFeaturesCommandTests: XCTestCase {
     /// The demo queries' four videos, and one video that joins the first three (A | B | C, each
     /// scaled to 224×168 at 30 fps), indexed at the demo budget with 1.5 s segments.
     static func prepare() throws {
-        let repository = DemoModelTests.repository
-        let generate = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "Tools/synth/generate.py", "--splits", "test"],
-                                      in: repository)
-        guard generate.status == 0 else { throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: generate.stderr]) }
-        let synth = repository.appendingPathComponent("Corpus/generated/synth/test")
+        let synth = try syntheticTestSplit()
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("fluxtest-features-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: clips, withIntermediateDirectories: true)
         let queries = try DemoQueries.load()
@@ -82,9 +78,7 @@ final class QueryFeaturesCommandTests: XCTestCase {
     }
 
     func query(_ args: [String]) throws -> Report {
-        let r = try CLI.run(["query"] + args + ["--model", model, "--index-dir", Self.index, "--json"])
-        XCTAssertEqual(r.status, 0, r.stderr)
-        return try JSONDecoder().decode(Report.self, from: Data(r.stdout.utf8))
+        try CLI.queryJSON(args, model: model, index: Self.index)
     }
 
     func name(_ path: String) -> String { URL(fileURLWithPath: path).lastPathComponent }

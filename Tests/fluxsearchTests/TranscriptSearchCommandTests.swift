@@ -64,11 +64,7 @@ final class TranscriptSearchCommandTests: XCTestCase {
     }
 
     static func prepare() throws {
-        let repository = DemoModelTests.repository
-        let generate = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "Tools/synth/generate.py", "--splits", "test"],
-                                      in: repository)
-        guard generate.status == 0 else { throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: generate.stderr]) }
-        let synth = repository.appendingPathComponent("Corpus/generated/synth/test")
+        let synth = try syntheticTestSplit()
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("fluxtest-transcripts-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: clips, withIntermediateDirectories: true)
         var names = try DemoQueries.load().map(\.video)
@@ -92,9 +88,7 @@ final class TranscriptSearchCommandTests: XCTestCase {
     }
 
     func query(_ args: [String]) throws -> Report {
-        let r = try CLI.run(["query"] + args + ["--model", model, "--index-dir", Self.index, "--json"])
-        XCTAssertEqual(r.status, 0, r.stderr)
-        return try JSONDecoder().decode(Report.self, from: Data(r.stdout.utf8))
+        try CLI.queryJSON(args, model: model, index: Self.index)
     }
 
     func name(_ path: String) -> String { URL(fileURLWithPath: path).lastPathComponent }
