@@ -22,6 +22,10 @@ public enum IndexRequestError: Error, CustomStringConvertible, LocalizedError, E
     case conflict(index: String, flag: String, stored: String, requested: String)
     /// The model's own sampling table changed since the index was built.
     case tableChanged(index: String, model: String)
+    /// `--shard` into a folder that holds an ordinary index.
+    case notAShard(index: String, shard: String)
+    /// An ordinary run into a shard's folder.
+    case isAShard(index: String, shard: String)
 
     public var description: String {
         switch self {
@@ -32,6 +36,10 @@ public enum IndexRequestError: Error, CustomStringConvertible, LocalizedError, E
             return "\(index) was built with \(flag) \(stored), not \(requested); leave \(flag) out (or pass \(flag) \(stored)) to add to it, or use another --index for \(flag) \(requested)"
         case .tableChanged(let index, let model):
             return "the sampling table of \(model) (its sampling.json) changed since \(index) was built, so new vectors would not match the stored ones; restore the file, or use another --index"
+        case .notAShard(let index, let shard):
+            return "\(index) holds an ordinary index, so it cannot become shard \(shard); give each shard an empty --index-dir of its own"
+        case .isAShard(let index, let shard):
+            return "\(index) holds shard \(shard) of a distributed job; add files to it only with the same --files list and --shard \(shard), or `fluxsearch merge` it into another index and add to that"
         }
     }
 
@@ -66,6 +74,9 @@ extension Indexer {
         public var faiss = FaissOptions()
         /// Read transcripts (sidecars, subtitle streams) into the full-text search.
         public var transcripts = true
+        /// `--shard I/N` of a `--files` list: the index holds that shard and records it; nil for
+        /// an ordinary index (which then must not be a shard).
+        public var shard: IndexShard?
 
         public init(budgets: [Int]? = nil) { self.budgets = budgets }
     }
@@ -115,9 +126,30 @@ extension Indexer {
             }
             if let path = settings.modelPath { try store.setModelPath(path) }
         }
+        try checkShard(request.shard, store: store)
         let indexer = try Indexer(store: store, tower: tower, options: options)
         indexer.lock = lock
         return indexer
+    }
+
+    /// Records `shard` in a new shard index; refuses a shard run into an ordinary index that
+    /// holds anything, an ordinary run into a shard, and a shard run into another shard's folder.
+    static func checkShard(_ shard: IndexShard?, store: IndexStore) throws {
+        let recorded = try store.shard()
+        switch (shard, recorded) {
+        case (let shard?, nil):
+            let counts = try store.counts()
+            guard counts.videos == 0, try store.failures().isEmpty else {
+                throw IndexRequestError.notAShard(index: store.directory.path, shard: shard.description)
+            }
+            try store.recordShard(shard)
+        case (let shard?, _?):
+            try store.recordShard(shard)  // throws when it differs
+        case (nil, let recorded?):
+            throw IndexRequestError.isAShard(index: store.directory.path, shard: recorded.description)
+        case (nil, nil):
+            break
+        }
     }
 
     /// The index at `index` when one was created completely; nil when there is none, or when

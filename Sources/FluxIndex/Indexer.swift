@@ -160,14 +160,19 @@ public final class Indexer {
         var created = false
     }
 
-    /// Indexes `paths`; with `prune`, drops indexed files that no longer exist.
-    public func run(paths: [String], prune: Bool = false, progress: (Progress) -> Void = { _ in }) throws -> Summary {
+    /// Indexes `paths`; with `prune`, drops indexed files that no longer exist. With `shard`,
+    /// only the files of that shard are indexed (or recorded as failed): everything else the
+    /// scan meets is left to the other shards, except transcript sidecars, which every shard
+    /// sees so that a video finds its sidecars whichever shard it falls in.
+    public func run(paths: [String], prune: Bool = false, shard: ShardSelection? = nil,
+                    progress: (Progress) -> Void = { _ in }) throws -> Summary {
         let t0 = Timing.now()
         var summary = Summary()
         let scan = FileScanner.scanReport(paths, recursive: options.recursive)
+        func ours(_ path: String) -> Bool { shard?.contains(IndexStore.canonicalPath(path)) ?? true }
         var badNames: [ScanSkip] = []
-        summary.missing = scan.missing
-        for skip in scan.skipped {
+        summary.missing = scan.missing.filter(ours)
+        for skip in scan.skipped where ours(skip.path) {
             switch skip.kind {
             case .hidden, .system, .notRegular, .subfolder, .alreadyScanned:
                 summary.notVideo.append(.init(path: skip.path, reason: skip.reason))
@@ -181,8 +186,9 @@ public final class Indexer {
             }
         }
         // Transcript sidecars are read with their videos, not probed as videos themselves.
-        let (candidates, sidecars) = Self.separateSidecars(scan.candidates)
-        for url in sidecars {
+        let (allCandidates, sidecars) = Self.separateSidecars(scan.candidates)
+        let candidates = allCandidates.filter { ours($0.path) }
+        for url in sidecars where ours(url.path) {
             summary.notVideo.append(.init(path: url.path, reason: "a transcript sidecar: read with its video, not indexed on its own"))
         }
         sidecarFinder = SidecarFinder(scanned: sidecars, explicit: Set(paths.map { URL(fileURLWithPath: $0).standardizedFileURL.path }))

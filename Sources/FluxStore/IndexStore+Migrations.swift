@@ -8,7 +8,7 @@ import GRDB
 
 extension IndexStore {
     /// Migration identifiers this build knows, in order.
-    static let migrationIdentifiers = ["v1", "v2", "v3", "v4"]
+    static let migrationIdentifiers = ["v1", "v2", "v3", "v4", "v5"]
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -155,6 +155,28 @@ extension IndexStore {
                     SELECT RAISE(ABORT, 'cue rows are immutable: delete the cue and insert a new one');
                 END;
                 """)
+        }
+        // v5: distributed indexing. `shardRecord` (one row at most): which shard of which file
+        // list an index made by `index --shard I/N` holds. `mergedShard`: the shards `merge`
+        // copied into this index, one row each, written in the same transaction as the rows.
+        migrator.registerMigration("v5") { db in
+            try db.create(table: "shardRecord") { t in
+                t.column("id", .integer).notNull().primaryKey().check { $0 == 1 }
+                t.column("shardIndex", .integer).notNull().check { $0 >= 0 }
+                t.column("shardCount", .integer).notNull().check { $0 >= 1 }
+                t.column("fileListDigest", .text).notNull()
+            }
+            try db.create(table: "mergedShard") { t in
+                t.column("indexUUID", .text).notNull().primaryKey()
+                t.column("path", .text).notNull()
+                t.column("shardIndex", .integer)
+                t.column("shardCount", .integer)
+                t.column("fileListDigest", .text)
+                t.column("videos", .integer).notNull()
+                t.column("clips", .integer).notNull()
+                t.column("failures", .integer).notNull()
+                t.column("mergedAt", .datetime).notNull()
+            }
         }
         return migrator
     }

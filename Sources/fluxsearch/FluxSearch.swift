@@ -20,7 +20,7 @@ struct FluxSearch: ParsableCommand {
         """,
         version: version,
         subcommands: [IndexCommand.self, QueryCommand.self, SimilarCommand.self, DedupeCommand.self, InfoCommand.self, BankCommand.self, ExportCommand.self,
-                      RemoveCommand.self, ReindexCommand.self, EmbedCommand.self, ProbeCommand.self, TokenizeCommand.self, BenchCommand.self,
+                      RemoveCommand.self, ReindexCommand.self, MergeCommand.self, EmbedCommand.self, ProbeCommand.self, TokenizeCommand.self, BenchCommand.self,
                       EvalCommand.self, TuneCommand.self, ModelsCommand.self, ServeCommand.self, DevCommand.self])
 
     /// ArgumentParser's `main` (parse, run, print `Error: …` and exit on a thrown error),

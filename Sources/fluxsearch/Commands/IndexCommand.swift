@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import FluxIndex
 import FluxIngest
+import FluxStore
 
 /// `fluxsearch index PATH... --tokens N[,M]`
 struct IndexCommand: ParsableCommand {
@@ -28,12 +29,20 @@ struct IndexCommand: ParsableCommand {
         re-encoding the video; a sidecar that cannot be read is recorded as failed. \
         --no-transcripts skips all of this.
 
+        Distributed jobs: --files LIST names the files in a text file (one path per line, \
+        relative to the list), and --shard I/N indexes only the files whose line hashes into \
+        shard I of N (FNV-1a 64 of the line, modulo N), into its own --index-dir. Every worker \
+        reads the same list; run `fluxsearch merge` on the shard folders at the end \
+        (Tools/distributed runs this on a Ray cluster). A shard records its number and the \
+        list's digest, and re-running its command resumes it.
+
         Exit status: 0 when the run finished (even if some files failed: a warning is \
-        printed), 1 when nothing could be indexed.
+        printed), 1 when nothing could be indexed; with --shard, 0 whenever the run finished.
 
         Examples:
           fluxsearch index ~/Videos --tokens 1024
           fluxsearch index clips/ --tokens 512,2048 --segment 5:2.5 --index holiday
+          fluxsearch index --files all.txt --shard 2/8 --index-dir shards/2
         """)
 
     @OptionGroup var indexOptions: IndexOptions
@@ -41,7 +50,14 @@ struct IndexCommand: ParsableCommand {
     @OptionGroup var runtime: RuntimeOptions
 
     @Argument(help: ArgumentHelp("Video files or folders.", valueName: "path"), completion: .file())
-    var paths: [String]
+    var paths: [String] = []
+
+    @Option(help: ArgumentHelp("Index the files listed in this text file instead (one path per line; relative paths are relative to the list).", valueName: "list"),
+            completion: .file())
+    var files: String?
+
+    @Option(help: ArgumentHelp("Index only shard I of N (0-based) of the --files list, for distributed jobs; merge the shards with `fluxsearch merge`.", valueName: "I/N"))
+    var shard: String?
 
     @Option(help: ArgumentHelp("Comma-separated token budgets, one vector per clip per budget (default: the index's budgets; for a new index 1024, or the largest budget below it that the model's sampling can honour).", valueName: "n[,m...]"),
             transform: BudgetList.parse)
@@ -78,7 +94,15 @@ struct IndexCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        if paths.isEmpty { throw ValidationError("Name at least one video file or folder to index.") }
+        if paths.isEmpty && files == nil { throw ValidationError("Name at least one video file or folder to index, or a list of them with --files.") }
+        if !paths.isEmpty && files != nil { throw ValidationError("Name files either as arguments or with --files LIST, not both.") }
+        if let shard {
+            guard files != nil else { throw ValidationError("--shard needs --files LIST: every shard of a job must read the same list.") }
+            guard IndexShard.parse(shard) != nil else {
+                throw ValidationError("--shard takes I/N with 0 ≤ I < N ≤ \(IndexShard.maximumCount), e.g. 0/4 … 3/4 (got '\(shard)').")
+            }
+            if prune { throw ValidationError("--prune cannot be used with --shard: a shard does not know which files the others hold.") }
+        }
         if let segment, parseSegment(segment) == nil {
             throw ValidationError("--segment takes seconds, optionally with a stride: 10 or 10:5 (got '\(segment)').")
         }
@@ -100,6 +124,11 @@ struct IndexCommand: ParsableCommand {
         request.frames = frames; request.size = size; request.recursive = recursive; request.transcripts = transcripts
         request.segments = segment.flatMap(parseSegment)
         request.faiss = Indexer.FaissOptions(factory: faiss, nprobe: nprobe)
+        let list = try files.map { try FileList(url: URL(fileURLWithPath: $0)) }
+        if let list, list.paths.isEmpty { throw CommandFailure("the file list \(list.url.path) names no files; write one video path per line") }
+        let selection = list.flatMap { list in shard.flatMap(IndexShard.parse).map { list.selection(shard: $0.index, of: $0.count) } }
+        request.shard = selection?.shard
+        let paths = list?.paths ?? self.paths
         let indexer = try Indexer.open(index: indexOptions.url, modelURL: try modelOptions.url(forIndex: indexOptions.url), request: request)
         let store = indexer.store
         // Ctrl-C: stop after the clip being encoded and report what is stored. If that clip
@@ -123,7 +152,7 @@ struct IndexCommand: ParsableCommand {
         interrupt.resume()
 
         let bar = ProgressLine()
-        let summary = try indexer.run(paths: paths, prune: prune) { p in
+        let summary = try indexer.run(paths: paths, prune: prune, shard: selection) { p in
             let rate = p.elapsed > 0 ? Double(p.clipsEncoded) / p.elapsed : 0
             let remaining = p.filesTotal - p.filesDone
             let eta: Double? = p.filesDone > 0 && p.clipsEncoded > 0 ? p.elapsed / Double(p.filesDone) * Double(remaining) : nil
@@ -163,6 +192,14 @@ struct IndexCommand: ParsableCommand {
         if state.wasInterrupted {
             warn("interrupted; run the same command again to resume")
             throw ExitCode(130)
+        }
+        // A shard's run finished: its failures are recorded for `merge`, and a shard may hold
+        // no file at all; only errors above fail it (so a Ray retry is for real trouble).
+        if let selection {
+            if summary.indexed.isEmpty && summary.skipped.isEmpty && summary.failed.isEmpty && summary.notVideo.isEmpty && !json {
+                note("shard \(selection.shard) holds none of the \(paths.count) listed file(s)")
+            }
+            return
         }
         if summary.indexed.isEmpty && summary.skipped.isEmpty && summary.failed.isEmpty && summary.missing.isEmpty
             && summary.notVideo.isEmpty {
