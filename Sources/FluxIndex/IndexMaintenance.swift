@@ -16,6 +16,10 @@ public struct IndexOverview: Sendable {
     public var failures: [IndexingFailure]
     /// Transcripts and cues the full-text search holds.
     public var transcripts: TranscriptCounts
+    /// The shard this index holds (`index --shard`), or nil.
+    public var shard: IndexShard?
+    /// The shards merged into it (`merge`), in merge order.
+    public var mergedShards: [MergedShard]
 
     /// How a clip is sampled at `budget` (frames × size, the pool and so the tokens it really
     /// keeps: min(budget, pool)), from the index's recorded sampling; nil when the index does
@@ -31,7 +35,8 @@ public struct IndexOverview: Sendable {
         let store = try IndexStore.open(at: index)
         return IndexOverview(directory: store.directory, settings: try store.settings(), counts: try store.counts(),
                              budgets: try store.budgets(), sizes: try store.storageSizes(), failures: try store.failures(),
-                             transcripts: try store.transcriptCounts())
+                             transcripts: try store.transcriptCounts(), shard: try store.shard(),
+                             mergedShards: try store.mergedShards())
     }
 }
 

@@ -89,6 +89,12 @@ final class ShardMergeCommandTests: XCTestCase {
         XCTAssertEqual(got.rows, expected.rows, "export orders rows the same way in both")
         XCTAssertEqual(got.vectors.map(\.bitPattern), expected.vectors.map(\.bitPattern))
 
+        // `info` tells a shard from the index its shards were merged into.
+        let shardInfo = try CLI.run(["info", "--json", "--index-dir", shards[2].path])
+        XCTAssertEqual((try JSONSerialization.jsonObject(with: Data(shardInfo.stdout.utf8)) as? [String: Any])?["shard"] as? String, "2/4")
+        let mergedInfo = try CLI.run(["info", "--index-dir", merged.path])
+        XCTAssert(mergedInfo.stdout.contains("merged   4 shard(s)"), mergedInfo.stdout)
+
         // The merged index answers queries (its FAISS files are built) and text search finds the cue.
         let q = try CLI.run(["query", "a parrot says hello", "--source", "both", "--model", model, "--index-dir", merged.path, "--json"])
         XCTAssertEqual(q.status, 0, q.stderr)

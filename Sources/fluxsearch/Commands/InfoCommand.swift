@@ -33,6 +33,10 @@ struct InfoCommand: ParsableCommand {
         let transcripts: TranscriptCounts
         let bytes: Bytes
         let failureList: [Failure]?
+        /// "I/N" when the index is a shard of a distributed job.
+        let shard: String?
+        /// Shard indexes merged into this one.
+        let mergedShards: Int
         /// `effective_tokens`: what the encoder keeps per clip, min(tokens, pool); nil when the
         /// index does not record its sampling.
         struct Budget: Encodable { let tokens: Int; let role: String; let clips: Int; let frames: Int?; let size: Int?
@@ -59,7 +63,8 @@ struct InfoCommand: ParsableCommand {
             warnings: failures.filter { $0.stage == Indexer.warningStage }.count, bankSize: counts.bankEntries,
             transcripts: overview.transcripts,
             bytes: .init(database: Int(sizes.database), faiss: Int(sizes.faissFiles.values.reduce(0, +))),
-            failureList: errors ? failures.map { .init(path: $0.path, stage: $0.stage, reason: $0.reason) } : nil)
+            failureList: errors ? failures.map { .init(path: $0.path, stage: $0.stage, reason: $0.reason) } : nil,
+            shard: overview.shard?.description, mergedShards: overview.mergedShards.count)
         if output.json { return try printJSON(report) }
         out("index    \(report.index)")
         out("model    \(report.model) (weights \(report.modelHash.prefix(24)))")
@@ -72,6 +77,13 @@ struct InfoCommand: ParsableCommand {
         let t = overview.transcripts
         out("text     " + (t.cues == 0 && t.failed == 0 ? "no transcripts (add .srt, .vtt or JSON beside the videos and index again)"
             : "\(t.cues) cue(s) in \(t.transcripts) transcript(s) of \(t.videos) video(s)" + (t.failed > 0 ? ", \(t.failed) unreadable (see --errors)" : "")))
+        if let shard = overview.shard {
+            out("shard    \(shard) of file list \(shard.fileListDigest) (merge it with `fluxsearch merge`)")
+        }
+        if !overview.mergedShards.isEmpty {
+            let jobs = Set(overview.mergedShards.compactMap { $0.shard.map { "\($0.count) of \($0.fileListDigest)" } })
+            out("merged   \(overview.mergedShards.count) shard(s)" + (jobs.count == 1 ? " (of \(jobs.first!))" : ""))
+        }
         out("size     database \(formatBytes(report.bytes.database)), FAISS \(formatBytes(report.bytes.faiss))")
         // Three kinds of records: failures, files that are no video, damaged files indexed anyway.
         let groups: [(String, [Report.Failure])] = [
