@@ -100,3 +100,28 @@ extension CLI {
         return try JSONDecoder().decode(T.self, from: Data(r.stdout.utf8))
     }
 }
+
+extension CLI {
+    /// Starts `fluxsearch ARGUMENTS` `times` times, each time SIGKILLing it after a random delay
+    /// in `microseconds` if it is still running, and calls `afterEach` once it is gone. Returns
+    /// how many kills landed mid-run (crash tests: what a kill leaves must resume cleanly).
+    @discardableResult
+    static func killAtRandomMoments(_ arguments: [String], times: Int, microseconds: ClosedRange<UInt32>,
+                                    afterEach: () throws -> Void = {}) throws -> Int {
+        var rng = SystemRandomNumberGenerator()
+        var kills = 0
+        for _ in 0..<times {
+            let p = Process()
+            p.executableURL = executable
+            p.arguments = arguments
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            usleep(UInt32.random(in: microseconds, using: &rng))
+            if p.isRunning { kill(p.processIdentifier, SIGKILL); kills += 1 }
+            p.waitUntilExit()
+            try afterEach()
+        }
+        return kills
+    }
+}

@@ -49,18 +49,7 @@ final class IndexCrashAndConcurrencyTests: XCTestCase {
         XCTAssertGreaterThan(expected.rows.count, 10)
 
         let crashed = dir.appendingPathComponent("crashed")
-        var rng = SystemRandomNumberGenerator()
-        var kills = 0
-        for _ in 0..<4 {
-            let p = Process()
-            p.executableURL = CLI.executable
-            p.arguments = indexArgs(crashed)
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            usleep(UInt32.random(in: 150_000...900_000, using: &rng))
-            if p.isRunning { kill(p.processIdentifier, SIGKILL); kills += 1 }
-            p.waitUntilExit()
+        let kills = try CLI.killAtRandomMoments(indexArgs(crashed), times: 4, microseconds: 150_000...900_000) {
             // After every kill the index opens and reports consistent counts.
             if FileManager.default.fileExists(atPath: crashed.appendingPathComponent("index.sqlite").path) {
                 let info = try CLI.run(["info", "--json", "--index-dir", crashed.path])

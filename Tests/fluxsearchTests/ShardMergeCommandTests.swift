@@ -116,19 +116,8 @@ final class ShardMergeCommandTests: XCTestCase {
 
         // SIGKILL merges at random moments, then run it to the end: equal again.
         let killed = dir.appendingPathComponent("killed")
-        var rng = SystemRandomNumberGenerator()
-        var kills = 0
-        for _ in 0..<4 {
-            let p = Process()
-            p.executableURL = CLI.executable
-            p.arguments = ["merge"] + shards.map(\.path) + ["--into", killed.path]
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            usleep(UInt32.random(in: 20_000...300_000, using: &rng))
-            if p.isRunning { kill(p.processIdentifier, SIGKILL); kills += 1 }
-            p.waitUntilExit()
-        }
+        let kills = try CLI.killAtRandomMoments(["merge"] + shards.map(\.path) + ["--into", killed.path], times: 4,
+                                                microseconds: 20_000...300_000)
         print("merge crash test: \(kills) SIGKILLs landed mid-merge")
         let finished = try merge(shards, into: killed)
         XCTAssertEqual(finished.status, 0, finished.stderr)
