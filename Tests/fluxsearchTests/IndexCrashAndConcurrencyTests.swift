@@ -50,10 +50,12 @@ final class IndexCrashAndConcurrencyTests: XCTestCase {
 
         let crashed = dir.appendingPathComponent("crashed")
         let kills = try CLI.killAtRandomMoments(indexArgs(crashed), times: 4, microseconds: 150_000...900_000) {
-            // After every kill the index opens and reports consistent counts.
+            // After every kill the index opens and reports consistent counts — or, when the kill
+            // landed while the index was being created, says there is no index yet (the next
+            // run creates it anew).
             if FileManager.default.fileExists(atPath: crashed.appendingPathComponent("index.sqlite").path) {
                 let info = try CLI.run(["info", "--json", "--index-dir", crashed.path])
-                XCTAssertEqual(info.status, 0, info.stderr)
+                XCTAssert(info.status == 0 || (info.status == 1 && info.stderr.contains("no index at")), info.stderr)
             }
         }
         print("crash test: \(kills) SIGKILLs landed mid-run")
