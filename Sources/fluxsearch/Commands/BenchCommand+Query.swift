@@ -18,13 +18,13 @@ extension BenchCommand {
         @Option(help: ArgumentHelp("FAISS index_factory string (default: IVF{nlist},PQ64 with nlist the power of two ≤ n/100, 16 to 4096).", valueName: "factory"))
         var faiss: String?
 
-        @Option(help: "IVF lists scanned per query (default: 32).")
+        @Option(help: "IVF lists scanned per query.")
         var nprobe = 32
 
-        @Option(help: ArgumentHelp("Shortlist length: neighbours asked from FAISS and re-scored exactly (default: 100).", valueName: "k"))
+        @Option(help: ArgumentHelp("Shortlist length: neighbours asked from FAISS and re-scored exactly.", valueName: "k"))
         var refine = 100
 
-        @Option(help: "Queries per size (default: 100).")
+        @Option(help: "Queries per size.")
         var queries = 100
 
         var sizes: [Int] { vectors.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
