@@ -24,13 +24,12 @@ final class QueryBenchmarkTests: XCTestCase {
         var bench = QueryBenchmark()
         bench.queries = 50
         bench.chunk = 25_000          // four chunks: the ground truth is merged across them
-        bench.factory = "IVF256,PQ32" // cheaper to train than the default IVF512,PQ64 in a debug build
-        bench.nprobe = 16
-        let r = try bench.run(vectors: 100_000)
+        let r = try bench.run(vectors: 100_000)  // the default factory and nprobe, as `bench query`
         XCTAssertEqual(r.vectors, 100_000)
-        XCTAssertEqual(r.factory, "IVF256,PQ32")
-        XCTAssertEqual(r.trainVectors, 256 * 64)
-        XCTAssertGreaterThan(r.indexFileBytes, 100_000 * (32 + 8), "codes and ids on disk")
+        XCTAssertEqual(r.factory, "IVF512,PQ64")
+        XCTAssertEqual(r.nprobe, 32)
+        XCTAssertEqual(r.trainVectors, 512 * 64)
+        XCTAssertGreaterThan(r.indexFileBytes, 100_000 * (64 + 8), "codes and ids on disk")
         XCTAssertGreaterThanOrEqual(r.refinedRecallAt10, 0.90, "recall@10 with exact refine: \(r.refinedRecallAt10)")
         XCTAssertGreaterThanOrEqual(r.refinedRecallAt10, r.recallAt10, "the refine never lowers recall")
         print("bench query at 100k: recall@10 \(r.recallAt10) → \(r.refinedRecallAt10) with refine; train \(r.trainSeconds) s, add \(r.addSeconds) s")
