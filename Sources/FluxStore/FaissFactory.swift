@@ -58,7 +58,7 @@ public enum FaissFactory {
 
     /// Whether search scores of `factory` are exact inner products of the stored vectors: only
     /// for "Flat". Compressed codes (PQ, SQ) score approximately, and the IVF and HNSW variants
-    /// may miss neighbours; callers re-score shortlists of the others exactly (``ExactRefine``
+    /// may miss neighbours; callers re-score shortlists of the others exactly (`ExactRefine`
     /// in FluxQuery).
     public static func isExact(_ factory: String) -> Bool { isFlat(factory) }
 
