@@ -22,6 +22,9 @@
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexIDMap.h>
 #include <faiss/IndexIVF.h>
+#include <faiss/IndexIVFPQ.h>
+#include <faiss/IndexPQ.h>
+#include <faiss/IndexPreTransform.h>
 #include <faiss/impl/AuxIndexStructures.h>
 #include <faiss/impl/FaissException.h>
 #include <faiss/impl/IDSelector.h>
@@ -134,6 +137,17 @@ std::string errno_text(const char* what, const char* path) {
     return std::string(what) + " " + path + ": " + std::strerror(errno);
 }
 
+// index_factory turns on polysemous training for "PQm" (IndexPQ, IndexIVFPQ) unless the
+// description ends in "np". It reorders the PQ centroids for Hamming-distance filtering, which
+// only pays off with a non-zero polysemous_ht (fluxsearch never sets one), and it costs minutes
+// whatever the training-set size (its annealing does not scale with n). Turn it off.
+void disable_polysemous_training(faiss::Index* index) {
+    if (auto* pre = dynamic_cast<faiss::IndexPreTransform*>(index)) index = pre->index;
+    if (auto* map = dynamic_cast<faiss::IndexIDMap*>(index)) index = map->index;
+    if (auto* ivfpq = dynamic_cast<faiss::IndexIVFPQ*>(index)) ivfpq->do_polysemous_training = false;
+    if (auto* pq = dynamic_cast<faiss::IndexPQ*>(index)) pq->do_polysemous_training = false;
+}
+
 } // namespace
 
 extern "C" {
@@ -163,6 +177,7 @@ int fb_new_factory(int64_t d, const char* description, fb_metric metric, fb_inde
         require(d >= 1 && d <= INT32_MAX, "invalid argument: dimension must be in 1...2^31-1");
         std::unique_ptr<faiss::Index> base(
                 faiss::index_factory(static_cast<int>(d), description, to_metric(metric)));
+        disable_polysemous_training(base.get());
         const bool has_ids = dynamic_cast<faiss::IndexIDMap*>(base.get()) != nullptr ||
                 faiss::ivflib::try_extract_index_ivf(base.get()) != nullptr;
         if (has_ids) {
@@ -297,6 +312,15 @@ int fb_search_selected(const fb_index* index, int64_t n, const float* x, int64_t
         apply_thread_policy();
         BitmapSelector selector(ids, n_ids);
         faiss::Index* base = index->index.get();
+        // OPQ and other transforms: FAISS 1.7.3 hands the search parameters to the inner index
+        // as they are, so transform the queries here and search the inner index below.
+        std::unique_ptr<float[]> transformed;
+        if (auto* pre = dynamic_cast<faiss::IndexPreTransform*>(base)) {
+            const float* xt = pre->apply_chain(n, x);
+            if (xt != x) transformed.reset(const_cast<float*>(xt));
+            x = xt;
+            base = pre->index;
+        }
         auto* out = reinterpret_cast<idx_t*>(labels);
         if (auto* mapped = dynamic_cast<faiss::IndexIDMap*>(base)) { // IndexIDMap2 too
             TranslatedSelector inner(mapped->id_map, selector);

@@ -253,6 +253,9 @@ public struct QueryResult: Codable, Sendable {
     public var source: SearchSource?
     /// How text and picture were fused (absent without a text search).
     public var fusion: FusionReport?
+    /// Candidates re-scored exactly from their stored vectors because the budget's FAISS index
+    /// is compressed (``ExactRefine``); absent for exact (flat) indexes.
+    public var refinedExact: Int?
 
     public init(query: String, budget: Int, rerank: RerankMode, temperature: Float, bankSize: Int, candidates: Int,
                 hits: [QueryHit], timings: QueryTimings, refine: RefineReport?) {
@@ -272,6 +275,7 @@ public struct QueryResult: Codable, Sendable {
         case filter, filtered, terms, exclude, sort, warnings, source, fusion
         case bankSize = "bank_size"
         case collapseAbove = "collapse_above"
+        case refinedExact = "refined_exact"
     }
 }
 

@@ -78,7 +78,7 @@ public final class Retriever {
     /// out the clips `exclusion` names before ranking.
     ///
     /// Stages: the filter's selection (``QueryOptions/filter``, applied inside FAISS) → a pool of
-    /// candidates → `--exclude` look-alikes dropped (`excludeVectors`, unit vectors) → dual-softmax
+    /// candidates (re-scored exactly by ``ExactRefine`` when the index is compressed) → `--exclude` look-alikes dropped (`excludeVectors`, unit vectors) → dual-softmax
     /// rerank → best first, one per video → near-duplicates folded → `k` → moments → sort.
     /// The pool widens until `k` results survive or the index has no more clips.
     public func search(vector q: [Float], label: String, options: QueryOptions,
@@ -100,9 +100,17 @@ public final class Retriever {
         var pool = options.pool ?? max(50, 10 * options.k)
         var ranked: Ranked
         var searchMs = 0.0, rerankMs = 0.0
+        var refined: Int?
         while true {
             let t1 = Timing.now()
-            let (hits, infos, full) = try candidates(budget: budget, query: q, pool: pool, selection: selection, excluding: exclusion)
+            let (found, infos, full) = try candidates(budget: budget, query: q, pool: pool, selection: selection, excluding: exclusion)
+            var hits = found
+            // A compressed index (PQ, SQ, …) scores approximately: re-score its pool from the
+            // stored float32 vectors so that ranks and cosines are exact, whatever the rerank.
+            if !FaissFactory.isExact(try mirror.effectiveFactory(budget: budget)) {
+                hits = try ExactRefine.rescore(hits, query: q) { try store.vectors(clipIds: $0) }
+                refined = (refined ?? 0) + hits.count
+            }
             searchMs += (Timing.now() - t1) * 1e3
             let t2 = Timing.now()
             ranked = try rank(hits: hits, infos: infos, query: q, mode: mode, bank: bank, options: options,
@@ -127,6 +135,7 @@ public final class Retriever {
         var result = QueryResult(query: label, budget: budget, rerank: mode, temperature: options.temperature,
                                  bankSize: bank.count / max(store.embedDimension, 1), candidates: ranked.candidates,
                                  hits: hits, timings: timings, refine: nil)
+        result.refinedExact = refined
         if !options.filter.isEmpty { result.filter = options.filter; result.filtered = selection?.count }
         if !options.exclude.isEmpty {
             result.exclude = ExcludeReport(texts: options.exclude, above: options.excludeAbove, dropped: ranked.dropped)
@@ -163,6 +172,7 @@ public final class Retriever {
                 return !drop
             }
         }
+        // Exact for flat indexes and after ExactRefine; approximate nowhere else.
         let cosineByID = Dictionary(raw.map { ($0.clipId, $0.score) }, uniquingKeysWith: { a, _ in a })
         var cosines = infos.map { cosineByID[$0.id] ?? 0 }
         var weights = [Float](repeating: 1, count: infos.count)

@@ -62,6 +62,11 @@ public final class SearchSession {
     /// The vision tower, once something needed it (tests check that "similar" did not).
     private(set) var embedderCache: VideoEmbedder?
     private var retrieverCache: Retriever?
+    /// IVF lists scanned per query (`query --nprobe`); nil uses the index's setting
+    /// (``IndexSettings/nprobe``). Takes effect at the next search.
+    public var nprobe: Int? {
+        didSet { retrieverCache?.mirror.nprobe = nprobe }
+    }
 
     init(model: ModelDirectory, store: IndexStore, settings: IndexSettings, log: @escaping @Sendable (String) -> Void) {
         self.model = model
@@ -209,7 +214,7 @@ public final class SearchSession {
 
     func retriever() throws -> Retriever {
         if let retrieverCache { return retrieverCache }
-        let r = Retriever(store: store, mirror: VectorMirror(store: store, log: log), encoder: try textEncoder())
+        let r = Retriever(store: store, mirror: VectorMirror(store: store, nprobe: nprobe, log: log), encoder: try textEncoder())
         retrieverCache = r
         return r
     }

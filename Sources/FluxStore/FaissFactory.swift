@@ -5,18 +5,30 @@ import Foundation
 ///
 /// - "Flat" (any case; also "IDMap,Flat" / "IDMap2,Flat") is exact inner-product search:
 ///   `IndexIDMap2(IndexFlatIP)`.
-/// - Factories that need training (IVF, PQ, SQ…) are used only once a budget has at least
-///   ``trainingThreshold(for:)`` vectors; below that the mirror builds a flat index, which is
-///   exact and fast at that size. IVF trains on up to 256 vectors per list (FAISS samples that
-///   many anyway).
+/// - Factories that need training (IVF, PQ, OPQ, SQ…) are used only once a budget has at least
+///   ``trainingThreshold(for:dimension:)`` vectors; below that the mirror builds a flat index,
+///   which is exact and fast at that size. They train on an evenly strided sample of
+///   ``trainingSampleSize(for:count:dimension:)`` vectors.
 /// - Factories that need no training (HNSW32…) are used at any size.
+///
+/// Product quantization (`IVF4096,PQ64`, `OPQ64,IVF4096,PQ64`, `IVF4096_HNSW32,PQ64`) stores
+/// each vector as `m` bytes (PQ64: 64 bytes instead of 2 KB for 512 floats) plus an 8-byte id,
+/// and scores approximately; ``VectorMirror/effectiveFactory(budget:)`` tells callers when to
+/// re-score a shortlist exactly.
 public enum FaissFactory {
     /// Minimum training vectors per IVF list: FAISS warns below 39 per centroid.
     public static let minimumPointsPerList = 39
-    /// Training vectors used per IVF list at most.
-    public static let maximumPointsPerList = 256
+    /// Training vectors used per IVF list at most. FAISS accepts 39 to 256; k-means costs grow
+    /// linearly with the sample (nlist × points × d per iteration) and its centroids change
+    /// little past ~64 per list.
+    public static let maximumPointsPerList = 64
     /// Minimum training vectors for trainable non-IVF factories (PQ k-means has 256 centroids).
     public static let minimumTrainingPoints = 256
+    /// Training sample used by trainable non-IVF factories at most (256 per PQ centroid).
+    public static let maximumTrainingPoints = 65_536
+    /// Bytes of float32 training sample held at most, unless the threshold needs more
+    /// (IVF65536 at 512-d needs 39 × 65536 vectors, 5.2 GB).
+    public static let maximumTrainingBytes = 1 << 30
 
     /// The factory string as stored: surrounding whitespace trimmed, "flat" spelled "Flat".
     public static func normalized(_ factory: String) -> String {
@@ -37,8 +49,29 @@ public enum FaissFactory {
         return Int(digits)
     }
 
-    /// Whether indexes of this factory support removing vectors (HNSW does not).
-    public static func supportsRemoval(_ factory: String) -> Bool { !factory.uppercased().contains("HNSW") }
+    /// Whether indexes of this factory support removing vectors: HNSW graphs do not, IVF
+    /// indexes do (also with an HNSW coarse quantizer, `IVF4096_HNSW32,PQ64`: the vectors live
+    /// in the inverted lists).
+    public static func supportsRemoval(_ factory: String) -> Bool {
+        !factory.uppercased().contains("HNSW") || ivfListCount(factory) != nil
+    }
+
+    /// Whether search scores of `factory` are exact inner products of the stored vectors: only
+    /// for "Flat". Compressed codes (PQ, SQ) score approximately, and the IVF and HNSW variants
+    /// may miss neighbours; callers re-score shortlists of the others exactly (`ExactRefine`
+    /// in FluxQuery).
+    public static func isExact(_ factory: String) -> Bool { isFlat(factory) }
+
+    /// Vectors to train `factory` on when a budget holds `count` (≤ `count`): 64 per IVF list
+    /// (at least the training threshold), 65,536 for other trainable factories, at most
+    /// ``maximumTrainingBytes`` of float32 unless the threshold needs more.
+    public static func trainingSampleSize(for factory: String, count: Int, dimension: Int) throws -> Int {
+        let threshold = try trainingThreshold(for: factory, dimension: dimension)
+        let wanted = ivfListCount(factory).map { max($0 * maximumPointsPerList, minimumTrainingPoints) }
+            ?? maximumTrainingPoints
+        let affordable = maximumTrainingBytes / (4 * max(dimension, 1))
+        return min(count, max(threshold, min(wanted, affordable)))
+    }
 
     /// Vectors needed before `factory` is used instead of the flat fallback: 0 for factories that
     /// need no training, `max(39·nlist, 256 if it also has PQ)` for IVF, 256 for other trainable ones.

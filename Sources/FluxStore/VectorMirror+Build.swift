@@ -221,14 +221,14 @@ extension VectorMirror {
                 : try VectorIndex(factory: effective, dimension: dimension)
 
             if !index.isTrained {
-                let cap = FaissFactory.ivfListCount(effective).map { $0 * FaissFactory.maximumPointsPerList } ?? 65_536
-                let stride = max(1, (state.count + cap - 1) / cap)
+                let cap = try FaissFactory.trainingSampleSize(for: effective, count: state.count, dimension: dimension)
+                let stride = max(1, state.count / max(cap, 1))
                 var sample = [Float]()
                 sample.reserveCapacity(min(state.count, cap) * dimension)
                 var row = 0
                 try store.streamEmbeddings(budget: budget, batchSize: 4096, db) { batch in
                     for i in 0..<batch.count {
-                        if row % stride == 0 {
+                        if row % stride == 0, sample.count < cap * dimension {
                             sample.append(contentsOf: batch.vectors[(i * dimension)..<((i + 1) * dimension)])
                         }
                         row += 1

@@ -43,6 +43,7 @@ public struct ClipHit: Sendable, Equatable {
 ///
 /// ## Topics
 /// - ``load(budget:)``
+/// - ``effectiveFactory(budget:)``
 /// - ``rebuild(budget:)``
 /// - ``rebuildAll()``
 /// - ``persist(budget:)``
@@ -104,6 +105,14 @@ public final class VectorMirror: @unchecked Sendable {
     ///   ``VectorIndexError`` when FAISS cannot build the configured factory.
     public func load(budget: Int) throws -> VectorIndex {
         try lock.withLock { try freshEntry(budget: budget, persist: .bestEffort).index }
+    }
+
+    /// The factory of `budget`'s index as loaded now (``load(budget:)``): the configured one, or
+    /// "Flat" below its training threshold. Where it is not exact (``FaissFactory/isExact(_:)``),
+    /// search scores are approximate and the ranking of a shortlist should be redone from the
+    /// stored vectors.
+    public func effectiveFactory(budget: Int) throws -> String {
+        try lock.withLock { try freshEntry(budget: budget, persist: .bestEffort).stamp.effectiveFactory }
     }
 
     /// Rebuilds `budget`'s index from SQLite, whatever the state of memory and disk, and writes

@@ -77,9 +77,11 @@ int fb_new_flat_ip(int64_t d, fb_index **out);
 
 /**
  * Index from a faiss::index_factory description ("Flat", "HNSW32", "IVF64,Flat", "IVF16,SQ8",
- * "PCA32,IVF16,Flat", ...). The result is wrapped in IndexIDMap2 unless it already is an
- * IndexIDMap(2) or contains an IVF index (IVF stores ids natively), so fb_add_with_ids works on
- * every result. On error *out is left NULL.
+ * "PCA32,IVF16,Flat", "OPQ64,IVF4096,PQ64", ...). The result is wrapped in IndexIDMap2 unless it
+ * already is an IndexIDMap(2) or contains an IVF index (IVF stores ids natively), so
+ * fb_add_with_ids works on every result. Polysemous training of PQ codes (the factory's default
+ * for "PQm" without "np") is turned off: it serves Hamming filtering, which is never enabled
+ * here, and costs minutes whatever the training-set size. On error *out is left NULL.
  */
 int fb_new_factory(int64_t d, const char *description, fb_metric metric, fb_index **out);
 
@@ -124,8 +126,9 @@ int fb_search(const fb_index *index, int64_t n, const float *x, int64_t k,
  * fb_search restricted to the ids in ids[n_ids] (any order, duplicates allowed, each >= 0):
  * filtered search inside FAISS, so k results come back whenever k selected vectors exist
  * (flat indexes; IVF indexes only scan their probed lists). Works on IndexIDMap(2)-wrapped
- * indexes (FAISS 1.7.3 cannot translate selectors itself), IVF indexes, and other indexes that
- * accept FAISS's SearchParameters; fails with FAISS's message on the rest (HNSW in 1.7.3).
+ * indexes (FAISS 1.7.3 cannot translate selectors itself), IVF indexes (also behind a transform
+ * such as OPQ: the queries are transformed here), and other indexes that accept FAISS's
+ * SearchParameters; fails with FAISS's message on the rest (HNSW and bare PQ in 1.7.3).
  */
 int fb_search_selected(const fb_index *index, int64_t n, const float *x, int64_t k, const int64_t *ids,
                        int64_t n_ids, float *distances, int64_t *labels);

@@ -30,6 +30,16 @@ public enum Timing {
         }
     }
 
+    /// Resident set size of this process now, in bytes (VmRSS of /proc/self/status; 0 where
+    /// /proc is missing). Unlike ``peakResidentBytes`` it falls when memory is returned.
+    public static var residentBytes: Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let kib = line.dropFirst("VmRSS:".count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first.flatMap({ Int($0) })
+        else { return 0 }
+        return kib * 1024
+    }
+
     /// Peak resident set size of this process so far, in bytes (getrusage ru_maxrss).
     public static var peakResidentBytes: Int {
         var usage = rusage()

@@ -84,7 +84,7 @@ struct IndexCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Frame side in pixels (multiple of 14), overriding the sampling table.", valueName: "px"))
     var size: Int?
 
-    @Option(help: ArgumentHelp("FAISS index type: Flat (exact, default) or e.g. IVF256,SQ8 (trained once enough vectors exist).", valueName: "factory"))
+    @Option(help: ArgumentHelp("FAISS index type: Flat (exact, default) or e.g. IVF256,SQ8 or IVF4096,PQ64 (trained on a sample once enough vectors exist; compressed types re-score each query's candidates exactly).", valueName: "factory"))
     var faiss: String?
 
     @Option(help: ArgumentHelp("IVF lists scanned per query.", valueName: "n"))

@@ -98,6 +98,9 @@ struct QueryCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Search the vectors stored at this token budget (default: the largest).", valueName: "n"))
     var tokens: Int?
 
+    @Option(help: ArgumentHelp("IVF lists scanned per query, for an IVF index (default: the index's setting from index --nprobe, else FAISS's 1). More lists: better recall, slower.", valueName: "n"))
+    var nprobe: Int?
+
     @Option(help: "Reranking: dsl (dual softmax against the query bank; the default when the index has one) or none.")
     var rerank: RerankMode?
 
@@ -159,6 +162,7 @@ struct QueryCommand: ParsableCommand {
     static let maxQueryLength = 10_000
 
     func validate() throws {
+        if let nprobe, nprobe < 1 { throw ValidationError("--nprobe must be at least 1 (got \(nprobe)).") }
         if video == nil, text == nil,
            let dashed = CommandLine.arguments.dropFirst(2).first(where: { $0.hasPrefix("-") && !$0.hasPrefix("--") && $0.count > 2 }) {
             throw ValidationError("'\(dashed)' was read as options, not as the query; to search for text that starts with '-', put -- before it, after the options: fluxsearch query -k 5 -- \"\(dashed)\"")
@@ -229,6 +233,7 @@ struct QueryCommand: ParsableCommand {
     func run() throws {
         runtime.apply(.latency)
         let session = try SearchSession.open(index: indexOptions.url, model: try modelOptions.url(forIndex: indexOptions.url), log: { warn($0) })
+        session.nprobe = nprobe
         var options = QueryOptions()
         options.k = k; options.budget = tokens; options.rerank = rerank; options.temperature = temperature
         options.perVideo = perVideo; options.minScore = minScore

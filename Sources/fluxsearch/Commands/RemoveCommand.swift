@@ -36,7 +36,7 @@ struct ReindexCommand: ParsableCommand {
     @Flag(help: "Rebuild every budget's FAISS file from the stored vectors (required).")
     var rebuildFaiss = false
 
-    @Option(help: ArgumentHelp("Switch the FAISS index type first, e.g. Flat or IVF256,SQ8.", valueName: "factory"))
+    @Option(help: ArgumentHelp("Switch the FAISS index type first, e.g. Flat, IVF256,SQ8 or IVF4096,PQ64.", valueName: "factory"))
     var faiss: String?
 
     @Option(help: ArgumentHelp("IVF lists scanned per query.", valueName: "n"))
