@@ -99,9 +99,16 @@ public struct QueryBenchmark {
         return (data.perturbed(rows, firstIndex: 0, noise: 0.3), sources)
     }
 
-    /// Builds the index of `n` vectors, then measures latency and recall.
+    /// Builds the index of `n` vectors, then measures latency and recall at ``nprobe`` and ``refine``.
     /// - Throws: ``QueryBenchmarkError`` when `n` is too small for the factory, and FAISS errors.
     public func run(vectors n: Int, progress: (String) -> Void = { _ in }) throws -> Result {
+        try run(vectors: n, nprobes: [nprobe], refines: [refine], progress: progress)[0]
+    }
+
+    /// Builds the index of `n` vectors once, then measures latency and recall at every pair of
+    /// `nprobes` × `refines` (operating points of one index: lists scanned, shortlist length),
+    /// in that order. Build figures are the same in every result.
+    public func run(vectors n: Int, nprobes: [Int], refines: [Int], progress: (String) -> Void = { _ in }) throws -> [Result] {
         let e = dimension
         let factory = FaissFactory.normalized(self.factory ?? Self.defaultFactory(vectors: n, dimension: e))
         let threshold = try FaissFactory.trainingThreshold(for: factory, dimension: e)
@@ -150,34 +157,40 @@ public struct QueryBenchmark {
         let fileBytes = try Self.fileSize(of: index)
 
         let ivf = FaissFactory.ivfListCount(factory) != nil
-        if ivf { try index.setParameter("nprobe", Double(nprobe)) }
-        progress("querying (\(nq) queries, shortlist \(refine))")
         let exact = truth.ids()
-        var search: [Double] = [], refined: [Double] = []
-        var recall = 0.0, refinedRecall = 0.0
-        _ = try index.search(Array(qs[0..<e]), k: refine)  // warm-up
-        for q in 0..<nq {
-            let query = Array(qs[(q * e)..<((q + 1) * e)])
-            let t0 = Timing.now()
-            let hits = try index.search(query, k: refine).hits(forQuery: 0).map { ClipHit(clipId: $0.id, score: $0.score) }
-            let t1 = Timing.now()
-            let rescored = try ExactRefine.rescore(hits, query: query) { data.vectors(ids: $0) }
-            let t2 = Timing.now()
-            search.append((t1 - t0) * 1e3)
-            refined.append((t2 - t0) * 1e3)
-            let want = Set(exact[q])
-            recall += Double(hits.prefix(10).filter { want.contains($0.clipId) }.count) / Double(max(1, want.count))
-            refinedRecall += Double(rescored.prefix(10).filter { want.contains($0.clipId) }.count) / Double(max(1, want.count))
+        var results: [Result] = []
+        for nprobe in ivf ? nprobes : [nprobes.first ?? self.nprobe] {
+            if ivf { try index.setParameter("nprobe", Double(nprobe)) }
+            for refine in refines {
+                progress("querying (\(nq) queries\(ivf ? ", nprobe \(nprobe)" : ""), shortlist \(refine))")
+                var search: [Double] = [], refined: [Double] = []
+                var recall = 0.0, refinedRecall = 0.0
+                _ = try index.search(Array(qs[0..<e]), k: refine)  // warm-up
+                for q in 0..<nq {
+                    let query = Array(qs[(q * e)..<((q + 1) * e)])
+                    let t0 = Timing.now()
+                    let hits = try index.search(query, k: refine).hits(forQuery: 0).map { ClipHit(clipId: $0.id, score: $0.score) }
+                    let t1 = Timing.now()
+                    let rescored = try ExactRefine.rescore(hits, query: query) { data.vectors(ids: $0) }
+                    let t2 = Timing.now()
+                    search.append((t1 - t0) * 1e3)
+                    refined.append((t2 - t0) * 1e3)
+                    let want = Set(exact[q])
+                    recall += Double(hits.prefix(10).filter { want.contains($0.clipId) }.count) / Double(max(1, want.count))
+                    refinedRecall += Double(rescored.prefix(10).filter { want.contains($0.clipId) }.count) / Double(max(1, want.count))
+                }
+                search.sort(); refined.sort()
+                func percentile(_ xs: [Double], _ p: Double) -> Double { xs[min(xs.count - 1, Int(Double(xs.count) * p))] }
+                results.append(Result(vectors: n, dimension: e, factory: factory, nprobe: ivf ? nprobe : nil, refine: refine, queries: nq,
+                                      trainVectors: trainVectors, trainSeconds: trainSeconds, addSeconds: addSeconds,
+                                      buildSeconds: trainSeconds + addSeconds, generateSeconds: generateSeconds,
+                                      groundTruthSeconds: truth.seconds, indexResidentBytes: residentBytes, indexFileBytes: fileBytes,
+                                      searchP50: percentile(search, 0.5), searchP99: percentile(search, 0.99),
+                                      refinedP50: percentile(refined, 0.5), refinedP99: percentile(refined, 0.99),
+                                      recallAt10: recall / Double(nq), refinedRecallAt10: refinedRecall / Double(nq)))
+            }
         }
-        search.sort(); refined.sort()
-        func percentile(_ xs: [Double], _ p: Double) -> Double { xs[min(xs.count - 1, Int(Double(xs.count) * p))] }
-        return Result(vectors: n, dimension: e, factory: factory, nprobe: ivf ? nprobe : nil, refine: refine, queries: nq,
-                      trainVectors: trainVectors, trainSeconds: trainSeconds, addSeconds: addSeconds,
-                      buildSeconds: trainSeconds + addSeconds, generateSeconds: generateSeconds,
-                      groundTruthSeconds: truth.seconds, indexResidentBytes: residentBytes, indexFileBytes: fileBytes,
-                      searchP50: percentile(search, 0.5), searchP99: percentile(search, 0.99),
-                      refinedP50: percentile(refined, 0.5), refinedP99: percentile(refined, 0.99),
-                      recallAt10: recall / Double(nq), refinedRecallAt10: refinedRecall / Double(nq))
+        return results
     }
 
     /// Bytes of `index` written to a temporary file (removed again).

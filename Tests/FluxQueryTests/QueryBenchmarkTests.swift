@@ -24,7 +24,13 @@ final class QueryBenchmarkTests: XCTestCase {
         var bench = QueryBenchmark()
         bench.queries = 50
         bench.chunk = 25_000          // four chunks: the ground truth is merged across them
-        let r = try bench.run(vectors: 100_000)  // the default factory and nprobe, as `bench query`
+        // The default factory and nprobe, as `bench query`; two shortlists on the one index.
+        let results = try bench.run(vectors: 100_000, nprobes: [bench.nprobe], refines: [bench.refine, 400])
+        XCTAssertEqual(results.map(\.refine), [100, 400])
+        XCTAssertEqual(results[1].buildSeconds, results[0].buildSeconds, "one build serves every operating point")
+        // A longer shortlist holds the shorter one, so its exact top 10 can only be better.
+        XCTAssertGreaterThanOrEqual(results[1].refinedRecallAt10, results[0].refinedRecallAt10)
+        let r = results[0]
         XCTAssertEqual(r.vectors, 100_000)
         XCTAssertEqual(r.factory, "IVF512,PQ64")
         XCTAssertEqual(r.nprobe, 32)

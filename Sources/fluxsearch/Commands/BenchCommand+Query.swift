@@ -18,24 +18,35 @@ extension BenchCommand {
         @Option(help: ArgumentHelp("FAISS index_factory string (default: IVF{nlist},PQ64 with nlist the power of two ≤ n/100, 16 to 4096).", valueName: "factory"))
         var faiss: String?
 
-        @Option(help: "IVF lists scanned per query.")
-        var nprobe = 32
+        @Option(help: ArgumentHelp("IVF lists scanned per query; a comma list measures each on the same index.", valueName: "n,m,..."))
+        var nprobe = "32"
 
-        @Option(help: ArgumentHelp("Shortlist length: neighbours asked from FAISS and re-scored exactly.", valueName: "k"))
-        var refine = 100
+        @Option(help: ArgumentHelp("Shortlist length: neighbours asked from FAISS and re-scored exactly; a comma list measures each.", valueName: "k,l,..."))
+        var refine = "100"
 
         @Option(help: "Queries per size.")
         var queries = 100
 
-        var sizes: [Int] { vectors.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
+        var sizes: [Int] { Self.numbers(vectors) }
+        var nprobes: [Int] { Self.numbers(nprobe) }
+        var refines: [Int] { Self.numbers(refine) }
+
+        /// The integers of a comma list; nil entries dropped (validate() checks the counts).
+        static func numbers(_ text: String) -> [Int] {
+            text.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        }
 
         func validate() throws {
             guard !sizes.isEmpty, sizes.allSatisfy({ $0 >= 1000 }) else {
                 throw ValidationError("--vectors takes sizes of at least 1000, e.g. 100000,1000000,10000000.")
             }
             guard queries >= 1 else { throw ValidationError("--queries must be at least 1.") }
-            guard nprobe >= 1 else { throw ValidationError("--nprobe must be at least 1.") }
-            guard refine >= 10 else { throw ValidationError("--refine must be at least 10 (recall is measured at 10).") }
+            guard nprobes.count == nprobe.split(separator: ",").count, !nprobes.isEmpty, nprobes.allSatisfy({ $0 >= 1 }) else {
+                throw ValidationError("--nprobe takes lists scanned per query, at least 1 each, e.g. 32 or 32,128,512.")
+            }
+            guard refines.count == refine.split(separator: ",").count, !refines.isEmpty, refines.allSatisfy({ $0 >= 10 && $0 <= 100_000 }) else {
+                throw ValidationError("--refine takes shortlist lengths from 10 (recall is measured at 10) to 100000, e.g. 100 or 100,1000.")
+            }
         }
 
         struct Report: Encodable {
@@ -54,27 +65,26 @@ extension BenchCommand {
             let peak = peakBench.measurePeak().gflops
             var bench = QueryBenchmark()
             bench.queries = queries
-            bench.nprobe = nprobe
-            bench.refine = refine
             bench.factory = faiss
             if !output.json {
-                out("fluxsearch bench query — dim 512, \(queries) queries, shortlist \(refine), \(policy.blasThreads) BLAS thread(s), sgemm peak \(String(format: "%.1f", peak)) GFLOP/s")
-                out(pad("vectors", 10) + pad("index", 22) + lpad("nprobe", 7) + lpad("train s", 9) + lpad("add s", 8)
+                out("fluxsearch bench query — dim 512, \(queries) queries, \(policy.blasThreads) BLAS thread(s), sgemm peak \(String(format: "%.1f", peak)) GFLOP/s")
+                out(pad("vectors", 10) + pad("index", 22) + lpad("nprobe", 7) + lpad("short", 7) + lpad("train s", 9) + lpad("add s", 8)
                     + lpad("RSS MB", 8) + lpad("file MB", 8) + lpad("search p50/p99", 16) + lpad("+refine p50/p99", 17)
                     + lpad("recall@10", 11) + lpad("+refine", 9))
             }
             var all: [QueryBenchmark.Result] = []
             for n in sizes {
-                let r = try bench.run(vectors: n, progress: { if !output.json { note("  \($0)…") } })
+                for r in try bench.run(vectors: n, nprobes: nprobes, refines: refines, progress: { if !output.json { note("  \($0)…") } }) {
                 all.append(r)
                 if !output.json {
-                    out(pad("\(r.vectors)", 10) + pad(r.factory, 22) + lpad(r.nprobe.map(String.init) ?? "-", 7)
+                    out(pad("\(r.vectors)", 10) + pad(r.factory, 22) + lpad(r.nprobe.map(String.init) ?? "-", 7) + lpad("\(r.refine)", 7)
                         + lpad(String(format: "%.1f", r.trainSeconds), 9) + lpad(String(format: "%.1f", r.addSeconds), 8)
                         + lpad(String(format: "%.0f", Double(r.indexResidentBytes) / 1e6), 8)
                         + lpad(String(format: "%.0f", Double(r.indexFileBytes) / 1e6), 8)
                         + lpad(String(format: "%.2f/%.2f", r.searchP50, r.searchP99), 16)
                         + lpad(String(format: "%.2f/%.2f", r.refinedP50, r.refinedP99), 17)
                         + lpad(String(format: "%.3f", r.recallAt10), 11) + lpad(String(format: "%.3f", r.refinedRecallAt10), 9))
+                }
                 }
             }
             if output.json { try printJSON(Report(peakGflops: peak, blasThreads: policy.blasThreads, results: all)) }
