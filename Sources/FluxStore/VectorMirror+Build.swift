@@ -256,10 +256,11 @@ extension VectorMirror {
         return count >= (try FaissFactory.trainingThreshold(for: factory, dimension: dimension)) ? factory : "Flat"
     }
 
-    /// Sets nprobe on IVF indexes when it differs from what was last applied.
+    /// Sets nprobe on IVF indexes when it differs from what was last applied: the override,
+    /// else the stored setting, else ``FaissFactory/defaultNProbe(_:)``.
     func applyNProbe(_ entry: Entry, stored: Int?) throws {
-        guard FaissFactory.ivfListCount(entry.stamp.effectiveFactory) != nil,
-              let nprobe = nprobeOverride ?? stored, nprobe != entry.appliedNProbe else { return }
+        guard let fallback = FaissFactory.defaultNProbe(entry.stamp.effectiveFactory),
+              case let nprobe = nprobeOverride ?? stored ?? fallback, nprobe != entry.appliedNProbe else { return }
         try entry.index.setParameter("nprobe", Double(nprobe))
         entry.appliedNProbe = nprobe
     }

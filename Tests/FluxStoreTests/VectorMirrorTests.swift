@@ -146,6 +146,30 @@ final class VectorMirrorTests: StoreTestCase {
         XCTAssertTrue(log2.lines.first?.contains("belongs to another index") ?? false, "\(log2.lines)")
     }
 
+    func testAnIVFIndexWithoutNProbeScansAnEighthOfItsListsAtLeastEight() throws {
+        XCTAssertEqual(FaissFactory.defaultNProbe("IVF4096,PQ64"), 512)
+        XCTAssertEqual(FaissFactory.defaultNProbe("OPQ64,IVF4096_HNSW32,PQ64"), 512)
+        XCTAssertEqual(FaissFactory.defaultNProbe("IVF256,SQ8"), 32)
+        XCTAssertEqual(FaissFactory.defaultNProbe("IVF16,Flat"), 8)
+        XCTAssertEqual(FaissFactory.defaultNProbe("IVF4,Flat"), 4, "never more than the lists")
+        XCTAssertNil(FaissFactory.defaultNProbe("Flat"))
+        XCTAssertNil(FaissFactory.defaultNProbe("HNSW32"))
+
+        let store = try makeStore(factory: "IVF4,Flat")
+        try addVideos(store, 0..<60)   // 180 vectors: enough for IVF4
+        let mirror = VectorMirror(store: store)
+        _ = try mirror.load(budget: 256)
+        XCTAssertEqual(mirror.entries[256]?.stamp.effectiveFactory, "IVF4,Flat")
+        XCTAssertEqual(mirror.entries[256]?.appliedNProbe, 4)
+        // A stored setting and an override still win.
+        _ = try store.updateFaissOptions(nprobe: 2)
+        _ = try mirror.load(budget: 256)
+        XCTAssertEqual(mirror.entries[256]?.appliedNProbe, 2)
+        mirror.nprobe = 3
+        _ = try mirror.load(budget: 256)
+        XCTAssertEqual(mirror.entries[256]?.appliedNProbe, 3)
+    }
+
     func testIVFIsTrainedOnlyOnceEnoughVectorsExist() throws {
         // IVF4 needs 39·4 = 156 vectors; each video adds 3 clips.
         let store = try makeStore(factory: "IVF4,Flat")

@@ -87,7 +87,7 @@ struct IndexCommand: ParsableCommand {
     @Option(help: ArgumentHelp("FAISS index type: Flat (exact, default) or e.g. IVF256,SQ8 or IVF4096,PQ64 (trained on a sample once enough vectors exist; compressed types re-score each query's candidates exactly).", valueName: "factory"))
     var faiss: String?
 
-    @Option(help: ArgumentHelp("IVF lists scanned per query.", valueName: "n"))
+    @Option(help: ArgumentHelp("IVF lists scanned per query, stored with the index (default: an eighth of the lists, at least 8).", valueName: "n"))
     var nprobe: Int?
 
     @Flag(help: "Print the summary as JSON on stdout.")

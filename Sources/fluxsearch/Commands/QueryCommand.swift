@@ -98,7 +98,7 @@ struct QueryCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Search the vectors stored at this token budget (default: the largest).", valueName: "n"))
     var tokens: Int?
 
-    @Option(help: ArgumentHelp("IVF lists scanned per query, for an IVF index (default: the index's setting from index --nprobe, else FAISS's 1). More lists: better recall, slower.", valueName: "n"))
+    @Option(help: ArgumentHelp("IVF lists scanned per query, for an IVF index (default: the index's setting from index --nprobe, else an eighth of the lists, at least 8). More lists: better recall, slower.", valueName: "n"))
     var nprobe: Int?
 
     @Option(help: "Reranking: dsl (dual softmax against the query bank; the default when the index has one) or none.")

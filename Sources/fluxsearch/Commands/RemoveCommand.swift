@@ -39,7 +39,7 @@ struct ReindexCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Switch the FAISS index type first, e.g. Flat, IVF256,SQ8 or IVF4096,PQ64.", valueName: "factory"))
     var faiss: String?
 
-    @Option(help: ArgumentHelp("IVF lists scanned per query.", valueName: "n"))
+    @Option(help: ArgumentHelp("IVF lists scanned per query, stored with the index (default: an eighth of the lists, at least 8).", valueName: "n"))
     var nprobe: Int?
 
     func validate() throws {
