@@ -111,7 +111,7 @@ public struct IndexMerger {
         }
 
         locks.append(try IndexLock(directory: target))
-        if let existing = try Self.openFinished(target) {
+        if let existing = try Indexer.openFinished(target) {
             // Merging into an index that exists (an earlier, interrupted merge, or an index to
             // add to): it must fit the shards as they fit each other.
             let d = try Self.describe(existing)
@@ -186,12 +186,6 @@ public struct IndexMerger {
                 break
             }
         }
-    }
-
-    /// The index at `url` when one was created completely, else nil.
-    static func openFinished(_ url: URL) throws -> IndexStore? {
-        guard IndexStore.exists(at: url) else { return nil }
-        do { return try IndexStore.open(at: url) } catch StoreError.noIndex { return nil }
     }
 
     static func describe(_ store: IndexStore) throws -> Description {

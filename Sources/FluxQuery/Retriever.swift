@@ -107,7 +107,8 @@ public final class Retriever {
             var hits = found
             // A compressed index (PQ, SQ, …) scores approximately: re-score its pool from the
             // stored float32 vectors so that ranks and cosines are exact, whatever the rerank.
-            if !FaissFactory.isExact(try mirror.effectiveFactory(budget: budget)) {
+            // The index the search just used (no second freshness check against the database).
+            if let factory = mirror.loadedFactory(budget: budget), !FaissFactory.isExact(factory) {
                 hits = try ExactRefine.rescore(hits, query: q) { try store.vectors(clipIds: $0) }
                 refined = (refined ?? 0) + hits.count
             }

@@ -115,6 +115,13 @@ public final class VectorMirror: @unchecked Sendable {
         try lock.withLock { try freshEntry(budget: budget, persist: .bestEffort).stamp.effectiveFactory }
     }
 
+    /// ``effectiveFactory(budget:)`` of the index in memory, as the last load or search of
+    /// `budget` left it, without reading the database; nil before any. For the search path,
+    /// which has just loaded the index and should not check it twice.
+    public func loadedFactory(budget: Int) -> String? {
+        lock.withLock { entries[budget]?.stamp.effectiveFactory }
+    }
+
     /// Rebuilds `budget`'s index from SQLite, whatever the state of memory and disk, and writes
     /// it (`fluxsearch reindex --rebuild-faiss`; also retrains IVF on the current vectors).
     /// - Throws: also when the file cannot be written.
